@@ -1,0 +1,54 @@
+# lowpower multipath: apply, build, boot and test the patch series.
+# `make help` lists the targets.
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: help deps source tree export apply config build test check bisect \
+	demo clean distclean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:[^#]*## /\t/' | expand -t 12
+
+deps: ## install the Debian packages the project needs (apt)
+	@$(S)/install-deps.sh
+
+source: deps ## extract Debian's linux-source-6.12 to build/src (KSRC=dir: use dir)
+	@$(S)/get-source.sh >/dev/null
+
+tree: source ## make build/work: a git tree of the base with the series (git am)
+	@$(S)/prepare-tree.sh
+
+export: ## regenerate patches/ from the commits in build/work
+	@$(S)/export-patches.sh
+
+apply: ## apply the series to KTREE=dir with patch -p1, no fuzz
+	@test -n "$(KTREE)" || { echo "make apply: set KTREE=/path/to/kernel/tree" >&2; exit 1; }
+	@$(S)/apply-series.sh "$(KTREE)"
+
+config: tree ## configure the test kernel in build/obj (tinyconfig + fragments)
+	@$(S)/configure.sh
+
+build: config ## build the test kernel (out of tree, ccache)
+	@$(S)/build.sh
+
+test: ## all of it from scratch: build, boot, run KUnit + kselftests, count
+	@$(S)/step.sh deps $(S)/install-deps.sh
+	@$(S)/step.sh tree $(S)/prepare-tree.sh
+	@$(S)/step.sh config $(S)/configure.sh
+	@$(S)/step.sh build $(S)/build.sh
+	@$(S)/run-tests.sh
+
+check: source ## fast lint: series, checkpatch --strict, zero-fuzz apply, shellcheck
+	@$(S)/check.sh
+
+bisect: config ## build every prefix of the series (incremental, ccache)
+	@$(S)/bisect-build.sh
+
+demo: ## the main job: build and boot the patched kernel, show it running
+	@$(S)/demo.sh
+
+clean: ## remove kernel objects and VM logs
+	rm -rf build/obj build/obj-bisect build/vm build/demo
+
+distclean: ## remove all of build/ (extracted source, work tree, objects)
+	rm -rf build

@@ -1,0 +1,15 @@
+#!/bin/bash
+# Build the configured kernel in $OBJ (out of tree) with ccache.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ -f "$OBJ/.config" ] || die "$OBJ/.config missing; run scripts/configure.sh"
+command -v ccache >/dev/null || die "ccache not found (make deps)"
+
+# fixed build identity, so that ccache hits across rebuilds
+export KBUILD_BUILD_USER=lowpower KBUILD_BUILD_HOST=build
+export KBUILD_BUILD_TIMESTAMP="${KBUILD_BUILD_TIMESTAMP:-2026-01-01}"
+jobs=${JOBS:-$(nproc)}
+make -s -C "$WORK" O="$OBJ" ARCH=x86_64 CC="ccache gcc" -j"$jobs" bzImage
+log "built $(make -s -C "$WORK" O="$OBJ" kernelrelease): $OBJ/arch/x86/boot/bzImage"

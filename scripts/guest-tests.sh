@@ -1,0 +1,12 @@
+#!/bin/bash
+# Inside the test VM: run kselftest targets from a staged (writable)
+# selftests tree.  KUnit suites built into the kernel ran at boot.
+#
+# usage: guest-tests.sh SELFTESTS_DIR TARGET...
+set -euo pipefail
+
+[ $# -ge 2 ] || { echo "usage: ${0##*/} SELFTESTS_DIR TARGET..." >&2; exit 2; }
+dir=$1
+shift
+echo "guest-tests: $(uname -r), targets: $*"
+make -s -C "$dir" TARGETS="$*" run_tests

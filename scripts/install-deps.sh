@@ -1,0 +1,31 @@
+#!/bin/bash
+# Install the Debian packages the build, the VM and the tests need.
+# Does nothing when they are all present already.
+set -euo pipefail
+
+PKGS=(
+	# the base source and building it
+	linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
+	ccache cpio kmod xz-utils python3 python3-ply python3-git git patch
+	# booting it, and what the tests run inside the guest
+	qemu-system-x86 iproute2 procps util-linux
+	# linting
+	shellcheck perl
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" != installed ]; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "${0##*/}: error: missing packages: ${missing[*]} (run as root, or install them)" >&2
+	exit 1
+fi
+echo "${0##*/}: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

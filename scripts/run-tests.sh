@@ -1,0 +1,50 @@
+#!/bin/bash
+# Boot the built kernel once and run all tests in it: the KUnit suites
+# built into the kernel (at boot) and the project's kselftests, staged
+# into a writable copy of the tree's selftests; then count the results.
+#
+# usage: run-tests.sh [TARGET...]   (default: every selftests/ target)
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+out=$BUILD/vm
+targets=("$@")
+if [ ${#targets[@]} = 0 ]; then
+	while IFS= read -r mk; do
+		t=${mk#"$ROOT/selftests/"}
+		targets+=("${t%/Makefile}")
+	done < <(find "$ROOT/selftests" -mindepth 2 -name Makefile | sort)
+fi
+[ -d "$WORK/tools/testing/selftests" ] || die "$WORK has no selftests; run scripts/prepare-tree.sh"
+
+log "staging selftests (${targets[*]}) in $out/ksft"
+rm -rf "$out/ksft"
+mkdir -p "$out/ksft/tools/testing" "$out/ksft/scripts"
+cp -a "$WORK/tools/testing/selftests" "$out/ksft/tools/testing/"
+cp -a "$WORK/scripts/subarch.include" "$out/ksft/scripts/"
+"$ROOT/scripts/install-selftests.sh" "$out/ksft"
+
+log "booting the test kernel"
+vm_rc=0
+"$ROOT/scripts/vm-run.sh" -o "$out" -- "$ROOT/scripts/guest-tests.sh" \
+	"$GUEST_OUT/ksft/tools/testing/selftests" "${targets[@]}" || vm_rc=$?
+
+echo
+rc=0
+"$ROOT/scripts/count-results.sh" "$out/console.log" "$out/output.log" >"$out/summary" || rc=$?
+# 124..126: the VM itself failed (timeout, splat, no status); a lower
+# status is the test command's, whose failures the logs already count
+if [ "$vm_rc" -ge 124 ]; then
+	log "the VM run failed with status $vm_rc; logs in $out"
+	last=$(tail -n 1 "$out/summary")
+	p=${last%% passed*}
+	f=${last#*passed, }
+	f=${f%% failed*}
+	sed -i '$d' "$out/summary"
+	echo "VM run failed (status $vm_rc): counted as one failure" >>"$out/summary"
+	echo "${last/#$p passed, $f failed/$p passed, $((f + 1)) failed}" >>"$out/summary"
+	rc=1
+fi
+cat "$out/summary"
+exit $rc

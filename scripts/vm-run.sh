@@ -1,0 +1,113 @@
+#!/bin/bash
+# Boot the built kernel in QEMU with the host's root filesystem shared
+# read-only over 9p and run a command inside it, from this directory.
+#
+# usage: vm-run.sh [-t SECONDS] [-o OUTDIR] [-q] [--] COMMAND [ARG...]
+#
+# OUTDIR (default build/vm) gets console.log (the kernel's), output.log
+# (the command's, also shown live unless -q) and status.  QEMU uses TCG
+# unless ACCEL=kvm, or ACCEL=auto and a probe boot under KVM succeeds.
+#
+# Exit status: the command's, when the console log is clean; 124 on
+# timeout; 125 when the kernel panicked, oopsed, warned, or KASAN,
+# lockdep or another checker reported; 126 when the guest died without
+# handing back a status.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+timeout=${TIMEOUT:-1800}
+out=$BUILD/vm
+quiet=0
+while getopts "t:o:qh" opt; do
+	case $opt in
+	t) timeout=$OPTARG ;;
+	o) out=$OPTARG ;;
+	q) quiet=1 ;;
+	h) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "usage: vm-run.sh [-t SECONDS] [-o OUTDIR] [-q] [--] COMMAND [ARG...]" ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || die "no command given (usage: vm-run.sh [-t SECONDS] [-o OUTDIR] [--] COMMAND...)"
+[[ $timeout =~ ^[1-9][0-9]*$ ]] || die "timeout must be a positive number of seconds, got '$timeout'"
+
+kernel=${KERNEL:-$OBJ/arch/x86/boot/bzImage}
+[ -f "$kernel" ] || die "$kernel not found; run scripts/build.sh"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (make deps)"
+
+accel=${ACCEL:-tcg}
+case $accel in
+tcg | kvm) ;;
+auto)
+	accel=tcg
+	if [ -w /dev/kvm ] && ACCEL=kvm "$0" -q -t 60 -o "$BUILD/vm-kvm-probe" true >/dev/null 2>&1; then
+		accel=kvm
+	fi
+	log "ACCEL=auto: using $accel"
+	;;
+*) die "ACCEL must be tcg, kvm or auto, got '$accel'" ;;
+esac
+if [ "$accel" = kvm ]; then
+	qaccel=(-accel kvm -cpu host)
+else
+	qaccel=(-accel 'tcg,thread=multi' -cpu max)
+fi
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out/console.log" "$out/output.log"
+# a guest that dies before it reports must not look like a pass
+echo "no status" >"$out/status"
+{
+	printf 'cd %q || exit 1\n' "$PWD"
+	printf 'exec'
+	printf ' %q' "$@"
+	printf '\n'
+} >"$out/cmd"
+: >"$out/output.log"
+
+cmdline="console=ttyS0 root=/dev/root rootfstype=9p ro"
+cmdline+=" rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000"
+cmdline+=" init=$ROOT/scripts/guest-init.sh panic=-1 ${APPEND:-}"
+
+rc=0
+if [ $quiet = 0 ]; then
+	tail -n +1 -F "$out/output.log" 2>/dev/null &
+	tailpid=$!
+fi
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
+	-nodefaults -display none -no-reboot \
+	"${qaccel[@]}" -smp "${VM_CPUS:-2}" -m "${VM_MEM:-2048}" \
+	-kernel "$kernel" -append "$cmdline" \
+	-serial "file:$out/console.log" \
+	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root \
+	-fsdev "local,id=out,path=$out,security_model=none,multidevs=remap" \
+	-device virtio-9p-pci,fsdev=out,mount_tag=lpout || rc=$?
+if [ $quiet = 0 ]; then
+	sleep 1
+	kill "$tailpid" 2>/dev/null || true
+	wait "$tailpid" 2>/dev/null || true
+fi
+
+if [ $rc = 124 ] || [ $rc = 137 ]; then
+	log "timeout: the VM ran longer than $timeout s (logs in $out)"
+	exit 124
+fi
+[ $rc = 0 ] || die "qemu failed with status $rc (logs in $out)"
+
+splats=$("$ROOT/scripts/scan-console.sh" "$out/console.log" || true)
+if [ -n "$splats" ]; then
+	log "the kernel reported problems (full log: $out/console.log):"
+	echo "$splats" >&2
+	exit 125
+fi
+
+status=$(cat "$out/status")
+if ! [[ $status =~ ^[0-9]+$ ]]; then
+	log "the guest handed back no status (logs in $out):"
+	tail -n 20 "$out/console.log" >&2
+	exit 126
+fi
+exit "$status"

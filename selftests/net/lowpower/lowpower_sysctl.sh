@@ -1,0 +1,235 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The contract of the net.ipv4.lowpower_* sysctls: defaults, bounds,
+# strict parsing (a bad write fails with EINVAL and changes nothing),
+# per-netns isolation, defaults in a new netns, and that an unprivileged
+# user cannot write them.
+#
+# shellcheck disable=SC2317 # the tests are called through $ALL_TESTS
+# shellcheck disable=SC2016 # the single-quoted scripts expand inside
+
+ALL_TESTS="
+	defaults
+	bounds
+	bad_input
+	netns_isolation
+	new_netns_defaults
+	unprivileged
+	mode_toggle
+"
+
+lib_dir=$(dirname "$0")/..
+# shellcheck source=lib.sh
+source "$lib_dir/lib.sh"
+
+KNOBS="lowpower_mode lowpower_ema_k_factor lowpower_power_cost_weight"
+declare -A DEFAULT=([lowpower_mode]=0 [lowpower_ema_k_factor]=512
+		    [lowpower_power_cost_weight]=100)
+declare -A MAXVAL=([lowpower_mode]=1 [lowpower_ema_k_factor]=1024
+		   [lowpower_power_cost_weight]=1000)
+# a valid value other than the default, set before each bad write
+declare -A OTHER=([lowpower_mode]=1 [lowpower_ema_k_factor]=300
+		  [lowpower_power_cost_weight]=250)
+declare -A SAVED=()
+
+cleanup()
+{
+	local knob
+
+	for knob in "${!SAVED[@]}"; do
+		printf '%s' "${SAVED[$knob]}" >"/proc/sys/net/ipv4/$knob"
+	done
+	cleanup_all_ns
+}
+
+# knob_get NS KNOB: the value of KNOB as seen in netns NS
+knob_get()
+{
+	ip netns exec "$1" cat "/proc/sys/net/ipv4/$2"
+}
+
+# knob_write NS KNOB DATA: write DATA to KNOB in NS as is, in one write;
+# prints write's error message, returns its status
+knob_write()
+{
+	ip netns exec "$1" bash -c 'printf "%s" "$2" >"/proc/sys/net/ipv4/$1"' \
+		-- "$2" "$3" 2>&1
+}
+
+# expect_eq WHAT GOT WANT: record a failure unless GOT equals WANT
+expect_eq()
+{
+	[ "$2" = "$3" ] || ret_set_ksft_status "$ksft_fail" "$1: got '$2', want '$3'"
+}
+
+defaults()
+{
+	local knob
+
+	RET=0
+	for knob in $KNOBS; do
+		expect_eq "$knob in a new netns" "$(knob_get "$NS1" "$knob")" \
+			"${DEFAULT[$knob]}"
+	done
+	log_test "defaults: mode 0, K 512, cost weight 100"
+}
+
+bounds()
+{
+	local knob val
+
+	for knob in $KNOBS; do
+		RET=0
+		for val in "${MAXVAL[$knob]}" 0 "${OTHER[$knob]}"; do
+			knob_write "$NS1" "$knob" "$val" >/dev/null ||
+				ret_set_ksft_status "$ksft_fail" "writing $val failed"
+			expect_eq "$knob after writing $val" \
+				"$(knob_get "$NS1" "$knob")" "$val"
+		done
+		# a trailing newline is what echo and sysctl -w write
+		knob_write "$NS1" "$knob" $'1\n' >/dev/null ||
+			ret_set_ksft_status "$ksft_fail" "writing '1\\n' failed"
+		expect_eq "$knob after writing '1\\n'" "$(knob_get "$NS1" "$knob")" 1
+		knob_write "$NS1" "$knob" "${DEFAULT[$knob]}" >/dev/null
+		log_test "$knob accepts 0..${MAXVAL[$knob]}"
+	done
+}
+
+bad_input()
+{
+	local knob input err label
+	local -a inputs
+
+	for knob in $KNOBS; do
+		inputs=(
+			"-1" "$((MAXVAL[$knob] + 1))" "2147483648" "-2147483649"
+			"4294967296" "18446744073709551616" "18446744073709551615"
+			"99999999999999999999999999" $'\n' " " "abc" "1 2" "1,2"
+			"0x10" "0b1" "1.5" "1e3" " 1" "1 " $'\t1' $'1\n\n'
+			$'1\n2' "1abc" "+-1" "--1" "one" "true" $'1\r\n' "１"
+		)
+		for input in "${inputs[@]}"; do
+			label=$(printf '%q' "$input")
+			RET=0
+			knob_write "$NS1" "$knob" "${OTHER[$knob]}" >/dev/null
+			if err=$(knob_write "$NS1" "$knob" "$input"); then
+				ret_set_ksft_status "$ksft_fail" "the write succeeded"
+			elif [[ $err != *"Invalid argument"* ]]; then
+				ret_set_ksft_status "$ksft_fail" "want EINVAL, got: $err"
+			fi
+			expect_eq "value after the write" \
+				"$(knob_get "$NS1" "$knob")" "${OTHER[$knob]}"
+			log_test "$knob rejects $label"
+		done
+		knob_write "$NS1" "$knob" "${DEFAULT[$knob]}" >/dev/null
+	done
+}
+
+netns_isolation()
+{
+	local knob before
+
+	for knob in $KNOBS; do
+		RET=0
+		before=$(cat "/proc/sys/net/ipv4/$knob")
+		knob_write "$NS1" "$knob" "${OTHER[$knob]}" >/dev/null
+		expect_eq "$knob in the netns written to" \
+			"$(knob_get "$NS1" "$knob")" "${OTHER[$knob]}"
+		expect_eq "$knob in another netns" \
+			"$(knob_get "$NS2" "$knob")" "${DEFAULT[$knob]}"
+		expect_eq "$knob in init_net" \
+			"$(cat "/proc/sys/net/ipv4/$knob")" "$before"
+		knob_write "$NS1" "$knob" "${DEFAULT[$knob]}" >/dev/null
+		log_test "$knob is per netns"
+	done
+}
+
+new_netns_defaults()
+{
+	local knob
+
+	RET=0
+	for knob in $KNOBS; do
+		SAVED[$knob]=$(cat "/proc/sys/net/ipv4/$knob")
+		printf '%s' "${OTHER[$knob]}" >"/proc/sys/net/ipv4/$knob" ||
+			ret_set_ksft_status "$ksft_fail" "cannot write $knob in init_net"
+	done
+	setup_ns NS3
+	for knob in $KNOBS; do
+		expect_eq "$knob in a netns made after init_net changed" \
+			"$(knob_get "$NS3" "$knob")" "${DEFAULT[$knob]}"
+		printf '%s' "${SAVED[$knob]}" >"/proc/sys/net/ipv4/$knob"
+		unset "SAVED[$knob]"
+	done
+	log_test "a new netns starts at the defaults, not at init_net's values"
+}
+
+unprivileged()
+{
+	local knob err
+
+	if ! command -v setpriv >/dev/null; then
+		log_test_skip "unprivileged writes" "setpriv not installed"
+		return
+	fi
+	for knob in $KNOBS; do
+		RET=0
+		if err=$(ip netns exec "$NS1" setpriv --reuid=65534 --regid=65534 \
+			 --clear-groups --inh-caps=-all bash -c \
+			 'printf "%s" "$1" >"/proc/sys/net/ipv4/$2"' -- \
+			 "${OTHER[$knob]}" "$knob" 2>&1); then
+			ret_set_ksft_status "$ksft_fail" "an unprivileged write succeeded"
+		elif [[ $err != *"Permission denied"* ]]; then
+			ret_set_ksft_status "$ksft_fail" "want EACCES, got: $err"
+		fi
+		expect_eq "$knob after the write" "$(knob_get "$NS1" "$knob")" \
+			"${DEFAULT[$knob]}"
+		expect_eq "$knob read by the unprivileged user" \
+			"$(ip netns exec "$NS1" setpriv --reuid=65534 --regid=65534 \
+			   --clear-groups cat "/proc/sys/net/ipv4/$knob")" \
+			"${DEFAULT[$knob]}"
+		log_test "$knob: unprivileged users can read, not write"
+	done
+}
+
+# Enabling and disabling the mode in several namespaces, and destroying a
+# namespace with the mode on, must keep the static key balanced; a kernel
+# with lockdep/KASAN reports any imbalance or misuse on the console.
+mode_toggle()
+{
+	local round
+
+	RET=0
+	for round in 1 2 3; do
+		knob_write "$NS1" lowpower_mode 1 >/dev/null || ret_set_ksft_status "$ksft_fail" "enable in NS1"
+		knob_write "$NS2" lowpower_mode 1 >/dev/null || ret_set_ksft_status "$ksft_fail" "enable in NS2"
+		knob_write "$NS1" lowpower_mode 1 >/dev/null || ret_set_ksft_status "$ksft_fail" "re-enable in NS1"
+		knob_write "$NS1" lowpower_mode 0 >/dev/null || ret_set_ksft_status "$ksft_fail" "disable in NS1"
+		knob_write "$NS2" lowpower_mode 0 >/dev/null || ret_set_ksft_status "$ksft_fail" "disable in NS2 (round $round)"
+	done
+	setup_ns NS4
+	knob_write "$NS4" lowpower_mode 1 >/dev/null || ret_set_ksft_status "$ksft_fail" "enable in NS4"
+	cleanup_ns "$NS4"
+	expect_eq "lowpower_mode in NS1" "$(knob_get "$NS1" lowpower_mode)" 0
+	expect_eq "lowpower_mode in NS2" "$(knob_get "$NS2" lowpower_mode)" 0
+	log_test "lowpower_mode on/off in several netns, and netns exit with it on"
+}
+
+if [ ! -e /proc/sys/net/ipv4/lowpower_mode ]; then
+	echo "SKIP: kernel without CONFIG_IP_ROUTE_LOWPOWER"
+	exit "$ksft_skip"
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: needs root"
+	exit "$ksft_skip"
+fi
+
+trap cleanup EXIT
+setup_ns NS1 NS2 || exit "$ksft_skip"
+
+for t in $ALL_TESTS; do
+	$t
+done
+
+exit "$EXIT_STATUS"
