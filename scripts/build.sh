@@ -11,5 +11,8 @@ command -v ccache >/dev/null || die "ccache not found (make deps)"
 export KBUILD_BUILD_USER=lowpower KBUILD_BUILD_HOST=build
 export KBUILD_BUILD_TIMESTAMP="${KBUILD_BUILD_TIMESTAMP:-2026-01-01}"
 jobs=${JOBS:-$(nproc)}
-make -s -C "$WORK" O="$OBJ" ARCH=x86_64 CC="ccache gcc" -j"$jobs" bzImage
-log "built $(make -s -C "$WORK" O="$OBJ" kernelrelease): $OBJ/arch/x86/boot/bzImage"
+# LOCALVERSION= keeps setlocalversion from appending "+" for a git tree:
+# the release is the version plus the series' localversion file
+make -s -C "$WORK" O="$OBJ" ARCH=x86_64 CC="ccache gcc" LOCALVERSION= \
+	-j"$jobs" bzImage
+log "built $(make -s -C "$WORK" O="$OBJ" LOCALVERSION= kernelrelease): $OBJ/arch/x86/boot/bzImage"

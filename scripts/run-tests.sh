@@ -26,10 +26,12 @@ cp -a "$WORK/scripts/subarch.include" "$out/ksft/scripts/"
 "$ROOT/scripts/install-selftests.sh" "$out/ksft"
 
 log "booting the test kernel"
+start=$(date +%s)
 vm_rc=0
 "$ROOT/scripts/vm-run.sh" -o "$out" -- "$ROOT/scripts/guest-tests.sh" \
 	"$GUEST_OUT/ksft/tools/testing/selftests" "${targets[@]}" || vm_rc=$?
 
+echo "boot+tests: $(($(date +%s) - start)) s"
 echo
 rc=0
 "$ROOT/scripts/count-results.sh" "$out/console.log" "$out/output.log" >"$out/summary" || rc=$?
