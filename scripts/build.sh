@@ -10,6 +10,8 @@ command -v ccache >/dev/null || die "ccache not found (make deps)"
 # fixed build identity, so that ccache hits across rebuilds
 export KBUILD_BUILD_USER=lowpower KBUILD_BUILD_HOST=build
 export KBUILD_BUILD_TIMESTAMP="${KBUILD_BUILD_TIMESTAMP:-2026-01-01}"
+# paths relative to the project, so that ccache hits across clones
+export CCACHE_BASEDIR="$ROOT"
 jobs=${JOBS:-$(nproc)}
 # LOCALVERSION= keeps setlocalversion from appending "+" for a git tree:
 # the release is the version plus the series' localversion file

@@ -6,7 +6,8 @@
 #
 # usage: count-results.sh CONSOLE_LOG OUTPUT_LOG
 # A skip counts as a failure unless ALLOW_SKIP=1; no test at all is a
-# failure too.  Exit status 0 only if nothing failed.
+# failure too, and so are fewer kselftest script verdicts than
+# MIN_SCRIPTS (default 0).  Exit status 0 only if nothing failed.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -55,6 +56,11 @@ echo "kselftest scripts: $s_pass passed, $s_fail failed, $s_skip skipped"
 grep -E '^(not ok [0-9]+ selftests: |ok [0-9]+ selftests: .* # SKIP)' "$output" | sed 's/^/  /' || true
 [ "$t_fail" -gt 0 ] || fail=$((fail + s_fail))
 [ "$t_skip" -gt 0 ] || skip=$((skip + s_skip))
+# the runner must have reported on at least MIN_SCRIPTS test scripts
+if [ $((s_pass + s_fail + s_skip)) -lt "${MIN_SCRIPTS:-0}" ]; then
+	echo "kselftest: $((s_pass + s_fail + s_skip)) script verdicts, expected at least $MIN_SCRIPTS"
+	fail=$((fail + MIN_SCRIPTS - s_pass - s_fail - s_skip))
+fi
 
 # nothing here is expected to skip: a skip is a failure unless allowed
 if [ $skip -gt 0 ] && [ "${ALLOW_SKIP:-0}" != 1 ]; then

@@ -20,7 +20,11 @@ mount -t tmpfs tmpfs /dev/shm
 for d in /tmp /run /var/tmp /var/log; do
 	mount -t tmpfs tmpfs "$d"
 done
-mkdir -p "$out"
+# the project may live under one of the tmpfs mounts above: the host
+# shares it again as "lproot" and names its path in LP_ROOT
+mkdir -p "$out" "${LP_ROOT:?LP_ROOT not set on the kernel command line}"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro lproot "$LP_ROOT" ||
+	echo "guest: cannot mount the lproot share on $LP_ROOT" >/dev/console
 if mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 lpout "$out"; then
 	hostname lowpower-vm
 	ip link set dev lo up

@@ -69,7 +69,7 @@ echo "no status" >"$out/status"
 
 cmdline="console=ttyS0 root=/dev/root rootfstype=9p ro"
 cmdline+=" rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000"
-cmdline+=" init=$ROOT/scripts/guest-init.sh panic=-1 ${APPEND:-}"
+cmdline+=" init=$ROOT/scripts/guest-init.sh LP_ROOT=$ROOT panic=-1 ${APPEND:-}"
 
 rc=0
 if [ $quiet = 0 ]; then
@@ -84,7 +84,9 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root \
 	-fsdev "local,id=out,path=$out,security_model=none,multidevs=remap" \
-	-device virtio-9p-pci,fsdev=out,mount_tag=lpout || rc=$?
+	-device virtio-9p-pci,fsdev=out,mount_tag=lpout \
+	-fsdev "local,id=proj,path=$ROOT,security_model=none,readonly=on,multidevs=remap" \
+	-device virtio-9p-pci,fsdev=proj,mount_tag=lproot || rc=$?
 if [ $quiet = 0 ]; then
 	sleep 1
 	kill "$tailpid" 2>/dev/null || true
