@@ -41,6 +41,14 @@ test: ## all of it from scratch: build, boot, run KUnit + kselftests, count
 check: source ## fast lint: series, checkpatch --strict, zero-fuzz apply, shellcheck
 	@$(S)/check.sh
 
+regress: tree ## upstream fib/multipath selftests in mode 0 vs the recorded base results
+	@$(S)/step.sh deps $(S)/install-deps.sh
+	@$(S)/regress.sh
+
+regress-base: tree ## record the base results: the same selftests on the unpatched base
+	@$(S)/step.sh deps $(S)/install-deps.sh
+	@$(S)/regress.sh --base
+
 bisect: config ## build every prefix of the series (incremental, ccache)
 	@$(S)/bisect-build.sh
 
@@ -48,7 +56,8 @@ demo: ## the main job: build and boot the patched kernel, show it running
 	@$(S)/demo.sh
 
 clean: ## remove kernel objects and VM logs
-	rm -rf build/obj build/obj-bisect build/vm build/demo
+	rm -rf build/obj build/obj-bisect build/obj-regress build/obj-base \
+		build/vm build/vm-regress build/vm-regress-base build/demo
 
 distclean: ## remove all of build/ (extracted source, work tree, objects)
 	rm -rf build

@@ -5,17 +5,22 @@
 #
 # Fragments: Kconfig.fragment, the VM's, the debug kernel's (DEBUG=0 drops
 # it) and the selftests' config files; more may be given as arguments.
+# BASE=1 configures the unpatched base: no Kconfig.fragment and no
+# selftests of the project.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ -f "$WORK/Makefile" ] || die "$WORK is not a kernel tree; run scripts/prepare-tree.sh"
 
-frags=("$ROOT/Kconfig.fragment" "$ROOT/scripts/kconfig/vm.config")
+frags=("$ROOT/scripts/kconfig/vm.config")
+[ "${BASE:-0}" = 1 ] || frags+=("$ROOT/Kconfig.fragment")
 [ "${DEBUG:-1}" = 0 ] || frags+=("$ROOT/scripts/kconfig/debug.config")
-while IFS= read -r f; do
-	frags+=("$f")
-done < <(find "$ROOT/selftests" -name config -type f | sort)
+if [ "${BASE:-0}" != 1 ]; then
+	while IFS= read -r f; do
+		frags+=("$f")
+	done < <(find "$ROOT/selftests" -name config -type f | sort)
+fi
 for f in "$@"; do
 	[ -f "$f" ] || die "config fragment $f not found"
 	frags+=("$f")

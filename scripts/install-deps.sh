@@ -9,6 +9,9 @@ PKGS=(
 	ccache cpio kmod xz-utils python3 python3-ply python3-git git patch
 	# booting it, and what the tests run inside the guest
 	qemu-system-x86 iproute2 procps util-linux
+	# the upstream regression selftests (fib_tests.sh, fib_nexthops.sh,
+	# forwarding/router_multipath.sh, forwarding/router_mpath_nh.sh)
+	iputils-ping jq socat netsniff-ng iptables
 	# linting
 	shellcheck perl
 )

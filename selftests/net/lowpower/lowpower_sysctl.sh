@@ -23,14 +23,21 @@ lib_dir=$(dirname "$0")/..
 # shellcheck source=lib.sh
 source "$lib_dir/lib.sh"
 
-KNOBS="lowpower_mode lowpower_ema_k_factor lowpower_power_cost_weight"
+KNOBS="lowpower_mode lowpower_ema_k_factor lowpower_power_cost_weight
+       lowpower_spill_threshold lowpower_epoch_ms"
 declare -A DEFAULT=([lowpower_mode]=0 [lowpower_ema_k_factor]=512
-		    [lowpower_power_cost_weight]=100)
+		    [lowpower_power_cost_weight]=100
+		    [lowpower_spill_threshold]=100000 [lowpower_epoch_ms]=1000)
+declare -A MINVAL=([lowpower_mode]=0 [lowpower_ema_k_factor]=0
+		   [lowpower_power_cost_weight]=0
+		   [lowpower_spill_threshold]=1 [lowpower_epoch_ms]=100)
 declare -A MAXVAL=([lowpower_mode]=1 [lowpower_ema_k_factor]=1024
-		   [lowpower_power_cost_weight]=1000)
+		   [lowpower_power_cost_weight]=1000
+		   [lowpower_spill_threshold]=1000000000 [lowpower_epoch_ms]=60000)
 # a valid value other than the default, set before each bad write
 declare -A OTHER=([lowpower_mode]=1 [lowpower_ema_k_factor]=300
-		  [lowpower_power_cost_weight]=250)
+		  [lowpower_power_cost_weight]=250
+		  [lowpower_spill_threshold]=5000 [lowpower_epoch_ms]=250)
 declare -A SAVED=()
 
 cleanup()
@@ -113,7 +120,7 @@ defaults()
 		expect_eq "$knob in a new netns" "$(knob_get "$NS1" "$knob")" \
 			"${DEFAULT[$knob]}"
 	done
-	log_test "defaults: mode 0, K 512, cost weight 100"
+	log_test "defaults: mode 0, K 512, cost weight 100, spill 100000 kbit/s, epoch 1000 ms"
 }
 
 bounds()
@@ -122,18 +129,18 @@ bounds()
 
 	for knob in $KNOBS; do
 		RET=0
-		for val in "${MAXVAL[$knob]}" 0 "${OTHER[$knob]}"; do
+		for val in "${MAXVAL[$knob]}" "${MINVAL[$knob]}" "${OTHER[$knob]}"; do
 			knob_write "$NS1" "$knob" "$val" >/dev/null ||
 				ret_set_ksft_status "$ksft_fail" "writing $val failed"
 			expect_eq "$knob after writing $val" \
 				"$(knob_get "$NS1" "$knob")" "$val"
 		done
 		# a trailing newline is what echo and sysctl -w write
-		knob_write "$NS1" "$knob" $'1\n' >/dev/null ||
-			ret_set_ksft_status "$ksft_fail" "writing '1\\n' failed"
-		expect_eq "$knob after writing '1\\n'" "$(knob_get "$NS1" "$knob")" 1
-		knob_write "$NS1" "$knob" "${DEFAULT[$knob]}" >/dev/null
-		log_test "$knob accepts 0..${MAXVAL[$knob]}"
+		knob_write "$NS1" "$knob" "${DEFAULT[$knob]}"$'\n' >/dev/null ||
+			ret_set_ksft_status "$ksft_fail" "writing '${DEFAULT[$knob]}\\n' failed"
+		expect_eq "$knob after writing '${DEFAULT[$knob]}\\n'" \
+			"$(knob_get "$NS1" "$knob")" "${DEFAULT[$knob]}"
+		log_test "$knob accepts ${MINVAL[$knob]}..${MAXVAL[$knob]}"
 	done
 }
 
@@ -144,12 +151,14 @@ bad_input()
 
 	for knob in $KNOBS; do
 		inputs=(
-			"-1" "$((MAXVAL[$knob] + 1))" "2147483648" "-2147483649"
+			"$((MINVAL[$knob] - 1))" "$((MAXVAL[$knob] + 1))"
+			"2147483648" "-2147483649"
 			"4294967296" "18446744073709551616" "18446744073709551615"
 			"99999999999999999999999999" $'\n' " " "abc" "1 2" "1,2"
 			"0x10" "0b1" "1.5" "1e3" " 1" "1 " $'\t1' $'1\n\n'
 			$'1\n2' "1abc" "+-1" "--1" "one" "true" $'1\r\n' "１"
 		)
+		[ "${MINVAL[$knob]}" = 0 ] || inputs+=("-1")
 		mapfile -t results < <(try_inputs "$NS1" "$knob" "${OTHER[$knob]}" \
 					"${inputs[@]}")
 		for i in "${!inputs[@]}"; do

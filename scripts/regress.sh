@@ -1,0 +1,82 @@
+#!/bin/bash
+# Upstream regression: fib_tests.sh, fib_nexthops.sh (see
+# guest-regress.sh), forwarding/router_multipath.sh and
+# forwarding/router_mpath_nh.sh from the kernel tree, on a kernel with the
+# series in lowpower_mode 0 (its default), must give every TEST result the
+# unpatched base gave (docs/regress-baseline.txt).  The kernel has lockdep
+# and the networking debug checks but not KASAN; a splat fails the run.
+#
+# usage: regress.sh [--base]
+#   --base  build and run the unpatched base instead, and record its
+#           results as the baseline
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+base=0
+case $# in
+0) ;;
+1) [ "$1" = --base ] || die "unknown argument '$1' (usage: regress.sh [--base])"
+   base=1 ;;
+*) die "usage: regress.sh [--base]" ;;
+esac
+baseline=$ROOT/docs/regress-baseline.txt
+
+if [ $base = 1 ]; then
+	tree=$BUILD/base-tree obj=$BUILD/obj-base out=$BUILD/vm-regress-base
+	if [ ! -f "$tree/Makefile" ]; then
+		git -C "$WORK" rev-parse -q --verify base >/dev/null ||
+			die "$WORK has no tag 'base'; run scripts/prepare-tree.sh"
+		git -C "$WORK" worktree add -f --detach "$tree" base >/dev/null
+	fi
+else
+	tree=$WORK obj=$BUILD/obj-regress out=$BUILD/vm-regress
+	[ -f "$baseline" ] || die "$baseline missing; record it with regress.sh --base"
+fi
+
+WORK=$tree OBJ=$obj BASE=$base DEBUG=0 "$ROOT/scripts/configure.sh" \
+	"$ROOT/scripts/kconfig/regress.config" "$ROOT/scripts/kconfig/lockdep.config"
+WORK=$tree OBJ=$obj "$ROOT/scripts/build.sh"
+
+log "staging $tree/tools/testing/selftests in $out/ksft"
+rm -rf "$out/ksft"
+mkdir -p "$out/ksft"
+cp -a "$tree/tools/testing/selftests" "$out/ksft/"
+
+vm_rc=0
+KERNEL=$obj/arch/x86/boot/bzImage "$ROOT/scripts/vm-run.sh" -t 3600 -o "$out" -- \
+	"$ROOT/scripts/guest-regress.sh" "$GUEST_OUT/ksft/selftests/net" || vm_rc=$?
+grep -E '^### ' "$out/output.log" | awk '
+	/: start / { s[$2] = $4 } /: exit / { printf "%s exit %s, %d s\n", $2, $4, $5 - s[$2] }'
+
+# "script: TEST: description [ STATUS ]", whitespace squeezed
+sed -nE 's/^([a-z_]+): +TEST: +(.*[^ ]) +\[ *([A-Z]+) *\]$/\1: \2 [\3]/p' \
+	"$out/output.log" | tr -s ' ' | sort >"$out/results.txt"
+[ -s "$out/results.txt" ] || die "no TEST results in $out/output.log"
+
+if [ $base = 1 ]; then
+	{
+		echo "# TEST results of the upstream regression selftests on the"
+		echo "# unpatched $BASE_PKG $BASE_VERSION, recorded by scripts/regress.sh --base"
+		echo "# (kernel: $(grep -m1 -o 'guest-regress: [^,]*' "$out/output.log"))"
+		cat "$out/results.txt"
+	} >"$baseline"
+	log "recorded $(wc -l <"$out/results.txt") results in $baseline"
+	[ "$vm_rc" = 0 ] || die "the VM run failed with status $vm_rc; logs in $out"
+	exit 0
+fi
+
+grep -v '^#' "$baseline" | sort >"$out/baseline.txt"
+same=$(comm -12 "$out/baseline.txt" "$out/results.txt" | wc -l)
+missing=$(comm -23 "$out/baseline.txt" "$out/results.txt")
+extra=$(comm -13 "$out/baseline.txt" "$out/results.txt")
+failed=$(( $(grep -c . <<<"$missing" || true) + $(grep -c . <<<"$extra" || true) ))
+[ -z "$missing" ] || { echo "results of the base not reproduced:"; printf '%s\n' "$missing" | sed 's/^/  /'; }
+[ -z "$extra" ] || { echo "results the base did not have:"; printf '%s\n' "$extra" | sed 's/^/  /'; }
+if [ "$vm_rc" != 0 ]; then
+	echo "the VM run failed with status $vm_rc (124 timeout, 125 splat); logs in $out"
+	failed=$((failed + 1))
+fi
+echo "regression: $same of $(wc -l <"$out/baseline.txt") baseline results reproduced"
+echo "$same passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,595 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lowpower multipath on veth ECMP topologies, IPv4 and IPv6, with 2 equal
+# nexthops and with 4 nexthops weighted 1:2:3:4, for locally generated
+# traffic (sent by R) and forwarded traffic (sent by H1, routed by R):
+#
+#   H1 ---- R ==== N veth links ==== H2 (198.51.100.1, 2001:db8:2::1)
+#
+# - the per-nexthop metrics (/proc/net/lowpower) count veth and forwarded
+#   traffic;
+# - mode 0 spreads flows per the configured weights (within 15 %, the
+#   rule of forwarding/router_multipath.sh) and maps every flow exactly as
+#   with the feature compiled out of the path (static key off), as does
+#   mode 1 with lowpower_power_cost_weight 0;
+# - mode 1 puts >= 90 % of light traffic on one nexthop, spills onto more
+#   under heavy load and comes back when the load is gone;
+# - a dead or linkdown nexthop is never chosen, in any mode, and the last
+#   live one keeps all flows;
+# - a TCP connection keeps its nexthop while the weights change under it
+#   and the mode is switched;
+# - switching modes and knobs, flapping links and replacing the routes
+#   under traffic is safe (a debug kernel reports misuse on the console).
+#
+# shellcheck disable=SC2317 # the tests are called through $ALL_TESTS
+# shellcheck disable=SC2016 # the single-quoted scripts expand inside
+
+ALL_TESTS="
+	metrics_grow
+	mode0_spread
+	mode0_stock_mapping
+	mode1_light
+	mode1_spill
+	down_never_chosen
+	tcp_keeps_path
+	switch_under_traffic
+"
+
+lib_dir=$(dirname "$0")/..
+# shellcheck source=lib.sh
+source "$lib_dir/lib.sh"
+FLOWS=(python3 "$(dirname "$0")/lowpower_flows.py")
+
+DST4=198.51.100.1
+DST6=2001:db8:2::1
+PORT=9
+N=0
+WEIGHTS=()
+
+# per family: destination, "ip" options, sysctl tree
+dst() { if [ "$1" = 4 ]; then echo "$DST4"; else echo "$DST6"; fi; }
+gw() { if [ "$1" = 4 ]; then echo "10.$2.0.2"; else echo "2001:db8:1$2::2"; fi; }
+
+cleanup()
+{
+	cleanup_all_ns
+}
+
+# build_topo N W1..WN: the topology with N links and the given weights
+build_topo()
+{
+	local i mac
+
+	cleanup_all_ns
+	N=$1
+	shift
+	WEIGHTS=("$@")
+	setup_ns H1 R H2 AUX || return 1
+
+	{
+		echo "link add rh1 type veth peer name h1r netns $H1"
+		for i in $(seq "$N"); do
+			echo "link add r$i address 02:00:00:00:0$i:01 type veth peer name h$i netns $H2 address 02:00:00:00:0$i:02"
+		done
+	} | ip -n "$R" -batch - || return 1
+
+	ip -n "$H1" -batch - <<-EOF || return 1
+		link set h1r up
+		address add 192.0.2.1/24 dev h1r
+		address add 2001:db8:1::1/64 dev h1r nodad
+		route add default via 192.0.2.2
+		route add ::/0 via 2001:db8:1::2
+	EOF
+
+	{
+		echo "link set rh1 up"
+		echo "address add 192.0.2.2/24 dev rh1"
+		echo "address add 2001:db8:1::2/64 dev rh1 nodad"
+		for i in $(seq "$N"); do
+			mac=02:00:00:00:0$i:02
+			echo "link set r$i up"
+			echo "address add 10.$i.0.1/24 dev r$i"
+			echo "address add 2001:db8:1$i::1/64 dev r$i nodad"
+			echo "neigh replace 10.$i.0.2 lladdr $mac dev r$i nud permanent"
+			echo "neigh replace 2001:db8:1$i::2 lladdr $mac dev r$i nud permanent"
+		done
+	} | ip -n "$R" -batch - || return 1
+
+	{
+		echo "link set lo up"
+		echo "address add $DST4/32 dev lo"
+		echo "address add $DST6/128 dev lo"
+		for i in $(seq "$N"); do
+			echo "link set h$i up"
+			echo "address add 10.$i.0.2/24 dev h$i"
+			echo "address add 2001:db8:1$i::2/64 dev h$i nodad"
+		done
+		echo "neigh replace 10.1.0.1 lladdr 02:00:00:00:01:01 dev h1 nud permanent"
+		echo "neigh replace 2001:db8:11::1 lladdr 02:00:00:00:01:01 dev h1 nud permanent"
+		echo "route add default via 10.1.0.1"
+		echo "route add ::/0 via 2001:db8:11::1"
+	} | ip -n "$H2" -batch - || return 1
+
+	ip netns exec "$R" sh -c '
+		sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+			net.ipv4.fib_multipath_hash_policy=1 \
+			net.ipv6.fib_multipath_hash_policy=1' || return 1
+	add_routes
+}
+
+# after links went down and up: the static neighbours, H2's routes back,
+# and R's multipath routes
+restore_links()
+{
+	local i
+
+	for i in $(seq "$N"); do
+		ip -n "$R" link set "r$i" up
+		ip -n "$H2" link set "h$i" up
+	done
+	{
+		for i in $(seq "$N"); do
+			echo "neigh replace 10.$i.0.2 lladdr 02:00:00:00:0$i:02 dev r$i nud permanent"
+			echo "neigh replace 2001:db8:1$i::2 lladdr 02:00:00:00:0$i:02 dev r$i nud permanent"
+		done
+	} | ip -n "$R" -batch - || return 1
+	ip -n "$H2" -batch - <<-EOF || return 1
+		neigh replace 10.1.0.1 lladdr 02:00:00:00:01:01 dev h1 nud permanent
+		neigh replace 2001:db8:11::1 lladdr 02:00:00:00:01:01 dev h1 nud permanent
+		route replace default via 10.1.0.1
+		route replace ::/0 via 2001:db8:11::1
+	EOF
+	add_routes
+}
+
+# the multipath routes of R, one nexthop per link
+add_routes()
+{
+	local f i nhs
+
+	for f in 4 6; do
+		nhs=()
+		for i in $(seq "$N"); do
+			nhs+=(nexthop via "$(gw "$f" "$i")" dev "r$i" weight "${WEIGHTS[i - 1]}")
+		done
+		ip -n "$R" -"$f" route replace "$(dst "$f" | sed 's/1$/0/')/$([ "$f" = 4 ] && echo 24 || echo 64)" \
+			"${nhs[@]}" || return 1
+	done
+}
+
+# r_sysctl KEY=VAL...: set sysctls of R
+r_sysctl()
+{
+	ip netns exec "$R" sysctl -qw "$@"
+}
+
+lp_mode()
+{
+	r_sysctl net.ipv4.lowpower_mode="$1"
+}
+
+lp_defaults()
+{
+	r_sysctl net.ipv4.lowpower_mode=0 net.ipv4.lowpower_ema_k_factor=512 \
+		net.ipv4.lowpower_power_cost_weight=100 \
+		net.ipv4.lowpower_spill_threshold=100000 \
+		net.ipv4.lowpower_epoch_ms=1000
+}
+
+# tx_packets of R's links r1..rN, on one line
+r_tx()
+{
+	ip netns exec "$R" sh -c 'for i in $(seq "$1"); do
+		cat /sys/class/net/r$i/statistics/tx_packets; done' -- "$N" | xargs
+}
+
+# sub_counts "A..." "B...": B - A element-wise
+sub_counts()
+{
+	local -a a b
+	local i out=""
+
+	read -r -a a <<<"$1"
+	read -r -a b <<<"$2"
+	for i in "${!a[@]}"; do
+		out+="$((b[i] - a[i])) "
+	done
+	echo "${out% }"
+}
+
+# send FAMILY WHERE ARGS...: UDP flows to H2, from R (local) or H1 (fwd)
+send()
+{
+	local f=$1 where=$2 ns
+
+	shift 2
+	if [ "$where" = local ]; then ns=$R; else ns=$H1; fi
+	ip netns exec "$ns" "${FLOWS[@]}" udp "$f" "$(dst "$f")" "$PORT" "$@" >/dev/null
+}
+
+# sent_split FAMILY WHERE ARGS...: per-link tx_packets of R during send
+sent_split()
+{
+	local before after
+
+	before=$(r_tx)
+	send "$@" || { echo "send failed"; return 1; }
+	after=$(r_tx)
+	sub_counts "$before" "$after"
+}
+
+# lp_nh FAMILY: "tx_packets load_Bps eff_weight active" of R's nexthops
+# r1..rN of the multipath route, one line each, from /proc/net/lowpower
+lp_nh()
+{
+	local af
+
+	if [ "$1" = 4 ]; then af=inet; else af=inet6; fi
+	ip netns exec "$R" cat /proc/net/lowpower |
+		awk -v af="$af" -v n="$N" '
+			$1 == af && $3 != "-" { row[$2] = $7 " " $8 " " $10 " " $11 }
+			END { for (i = 1; i <= n; i++) print row["r" i] }'
+}
+
+# route_map FAMILY COUNT: the link "ip route get" picks on R for COUNT UDP
+# flows (source ports 10000..), one batch, space separated
+route_map()
+{
+	local f=$1 count=$2 p
+
+	for p in $(seq 10000 $((10000 + count - 1))); do
+		echo "route get $(dst "$f") ipproto udp sport $p dport $PORT"
+	done | ip -n "$R" -"$f" -batch - |
+		sed -n 's/.* dev \(r[0-9]*\) .*/\1/p' | xargs
+}
+
+# expect_shares "COUNTS" W...: each count within 15 % of its weight's share
+expect_shares()
+{
+	local -a c
+	local total=0 wsum=0 i want
+
+	read -r -a c <<<"$1"
+	shift
+	for i in "${!c[@]}"; do
+		total=$((total + c[i]))
+		wsum=$((wsum + $(eval echo "\${$((i + 1))}")))
+	done
+	[ "$total" -gt 0 ] || { ret_set_ksft_status "$ksft_fail" "no packets"; return; }
+	for i in "${!c[@]}"; do
+		want=$((total * $(eval echo "\${$((i + 1))}") / wsum))
+		if [ $((100 * (c[i] - want))) -gt $((15 * want)) ] ||
+		   [ $((100 * (want - c[i]))) -gt $((15 * want)) ]; then
+			ret_set_ksft_status "$ksft_fail" "link $((i + 1)): $((c[i])) of $total packets, want $want +- 15 %"
+		fi
+	done
+}
+
+# top_share "COUNTS": percentage of the busiest link, and the total
+top_share()
+{
+	local -a c
+	local total=0 max=0 i
+
+	read -r -a c <<<"$1"
+	for i in "${!c[@]}"; do
+		total=$((total + c[i]))
+		[ "${c[i]}" -le "$max" ] || max=${c[i]}
+	done
+	[ "$total" -gt 0 ] || { echo "0 0"; return; }
+	echo "$((100 * max / total)) $total"
+}
+
+topo_desc()
+{
+	echo "$N nexthops, weights ${WEIGHTS[*]}"
+}
+
+metrics_grow()
+{
+	local f where before after i grown load sent=400
+	local -a b a
+
+	lp_defaults
+	lp_mode 1
+	for f in 4 6; do
+		for where in local forwarded; do
+			RET=0
+			mapfile -t b < <(lp_nh "$f")
+			send "$f" "$where" --flows 200 --packets 2 --size 500 ||
+				ret_set_ksft_status "$ksft_fail" "send failed"
+			sleep 0.3
+			mapfile -t a < <(lp_nh "$f")
+			grown=0 load=0
+			for i in $(seq 0 $((N - 1))); do
+				before=${b[i]%% *} after=${a[i]%% *}
+				grown=$((grown + ${after:-0} - ${before:-0}))
+				read -r _ l _ <<<"${a[i]}"
+				[ "${l:-0}" = 0 ] || load=1
+			done
+			[ "$grown" -ge "$sent" ] ||
+				ret_set_ksft_status "$ksft_fail" "nexthop counters grew by $grown packets, $sent sent"
+			[ "$load" = 1 ] ||
+				ret_set_ksft_status "$ksft_fail" "no nexthop has a load average"
+			log_test "IPv$f $where: per-nexthop metrics count veth traffic ($(topo_desc))"
+		done
+	done
+	lp_defaults
+}
+
+mode0_spread()
+{
+	local f where flows split
+
+	flows=$((N * 1500))
+	lp_defaults
+	for f in 4 6; do
+		for where in local forwarded; do
+			RET=0
+			split=$(sent_split "$f" "$where" --flows "$flows")
+			expect_shares "$split" "${WEIGHTS[@]}"
+			log_test "IPv$f $where: mode 0 spreads $flows flows per the weights [$split] ($(topo_desc))"
+		done
+	done
+}
+
+mode0_stock_mapping()
+{
+	local f off on cost0
+
+	lp_defaults
+	for f in 4 6; do
+		RET=0
+		off=$(route_map "$f" 256)
+		ip netns exec "$AUX" sysctl -qw net.ipv4.lowpower_mode=1
+		on=$(route_map "$f" 256)
+		lp_mode 1
+		r_sysctl net.ipv4.lowpower_power_cost_weight=0
+		cost0=$(route_map "$f" 256)
+		ip netns exec "$AUX" sysctl -qw net.ipv4.lowpower_mode=0
+		lp_defaults
+		[ "$(wc -w <<<"$off")" = 256 ] ||
+			ret_set_ksft_status "$ksft_fail" "route get answered $(wc -w <<<"$off") of 256"
+		[ "$on" = "$off" ] ||
+			ret_set_ksft_status "$ksft_fail" "mode 0 maps flows differently once the static key is on"
+		[ "$cost0" = "$off" ] ||
+			ret_set_ksft_status "$ksft_fail" "mode 1 with cost weight 0 differs from stock"
+		log_test "IPv$f: mode 0 and cost weight 0 map 256 flows exactly like stock ($(topo_desc))"
+	done
+}
+
+mode1_light()
+{
+	local f where split share total
+
+	for f in 4 6; do
+		for where in local forwarded; do
+			RET=0
+			lp_defaults
+			lp_mode 1
+			split=$(sent_split "$f" "$where" --flows 500 --size 64 --pps 1000)
+			read -r share total <<<"$(top_share "$split")"
+			[ "$share" -ge 90 ] ||
+				ret_set_ksft_status "$ksft_fail" "busiest link has $share % of $total packets"
+			log_test "IPv$f $where: mode 1 puts $share % of light traffic on one nexthop [$split] ($(topo_desc))"
+		done
+	done
+	lp_defaults
+}
+
+mode1_spill()
+{
+	local f out spill back devs split share
+
+	devs=$(seq -s, -f 'r%g' "$N")
+	for f in 4 6; do
+		RET=0
+		lp_defaults
+		r_sysctl net.ipv4.lowpower_spill_threshold=1000 \
+			net.ipv4.lowpower_epoch_ms=200
+		lp_mode 1
+		out=$(ip netns exec "$R" "${FLOWS[@]}" phases "$f" "$(dst "$f")" "$PORT" "$devs" \
+		      --heavy 3 --light 5)
+		spill=$(sed -n 's/^spill_s //p' <<<"$out")
+		back=$(sed -n 's/^back_s //p' <<<"$out")
+		if [ -z "$spill" ] || [ "$spill" = -1.0 ]; then
+			ret_set_ksft_status "$ksft_fail" "heavy traffic never spilled: $(grep heavy <<<"$out" | tail -n 3 | xargs)"
+		fi
+		if [ -z "$back" ] || [ "$back" = -1.0 ]; then
+			ret_set_ksft_status "$ksft_fail" "light traffic never came back to one link: $(grep light <<<"$out" | tail -n 3 | xargs)"
+		fi
+		log_test "IPv$f local: mode 1 spills under load after ${spill:-?} s, back on one nexthop ${back:-?} s after it ($(topo_desc))"
+
+		# forwarded: heavy flows from H1 must use more than one link
+		RET=0
+		split=$(sent_split "$f" forwarded --flows 64 --packets 40 --size 1400)
+		read -r share _ <<<"$(top_share "$split")"
+		[ "$share" -le 90 ] ||
+			ret_set_ksft_status "$ksft_fail" "busiest link kept $share % under heavy forwarded load [$split]"
+		log_test "IPv$f forwarded: mode 1 spills heavy traffic [$split] ($(topo_desc))"
+	done
+	lp_defaults
+}
+
+# set_link_state KIND up|down: link 1 dead (admin down on R) or linkdown
+# (carrier lost: the peer in H2 goes down)
+set_link_state()
+{
+	if [ "$1" = dead ]; then
+		ip -n "$R" link set r1 "$2"
+	else
+		ip -n "$H2" link set h1 "$2"
+	fi
+}
+
+down_never_chosen()
+{
+	local f kind mode map i
+
+	r_sysctl net.ipv4.conf.all.ignore_routes_with_linkdown=1 \
+		net.ipv6.conf.all.ignore_routes_with_linkdown=1
+	for kind in dead linkdown; do
+		for mode in 0 1 "1 cost 50"; do
+			RET=0
+			lp_defaults
+			lp_mode "${mode%% *}"
+			[ "$mode" = 1 ] || [ "$mode" = 0 ] ||
+				r_sysctl net.ipv4.lowpower_power_cost_weight=50
+			for f in 4 6; do
+				# let the weights settle with all links up
+				route_map "$f" 16 >/dev/null
+			done
+			set_link_state "$kind" down
+			sleep 0.2
+			for f in 4 6; do
+				map=$(route_map "$f" 256)
+				[ "$(wc -w <<<"$map")" = 256 ] ||
+					ret_set_ksft_status "$ksft_fail" "IPv$f: route get answered $(wc -w <<<"$map") of 256"
+				! grep -qw r1 <<<"$map" ||
+					ret_set_ksft_status "$ksft_fail" "IPv$f: $(grep -ow r1 <<<"$map" | wc -l) flows on the $kind nexthop"
+			done
+			set_link_state "$kind" up
+			restore_links ||
+				ret_set_ksft_status "$ksft_fail" "cannot restore the links"
+			log_test "mode $mode: a $kind nexthop is never chosen, IPv4 and IPv6 ($(topo_desc))"
+		done
+	done
+
+	# all but the last link down: it keeps every flow, in both modes
+	for mode in 0 1; do
+		RET=0
+		lp_defaults
+		lp_mode "$mode"
+		for i in $(seq $((N - 1))); do
+			ip -n "$R" link set "r$i" down
+		done
+		for f in 4 6; do
+			map=$(route_map "$f" 64)
+			[ "$(grep -ow "r$N" <<<"$map" | wc -l)" = 64 ] ||
+				ret_set_ksft_status "$ksft_fail" "IPv$f: flows not all on r$N: $(sort <<<"${map// /$'\n'}" | uniq -c | xargs)"
+		done
+		restore_links ||
+			ret_set_ksft_status "$ksft_fail" "cannot restore the links"
+		log_test "mode $mode: the last live nexthop keeps all flows ($(topo_desc))"
+	done
+	r_sysctl net.ipv4.conf.all.ignore_routes_with_linkdown=0 \
+		net.ipv6.conf.all.ignore_routes_with_linkdown=0
+	lp_defaults
+}
+
+tcp_keeps_path()
+{
+	local f before after split share total sinkpid port=5001 i
+
+	for f in 4 6; do
+		RET=0
+		lp_defaults
+		r_sysctl net.ipv4.lowpower_spill_threshold=100 \
+			net.ipv4.lowpower_epoch_ms=100
+		lp_mode 1
+		ip netns exec "$H2" "${FLOWS[@]}" sink "$f" "$port" >/dev/null &
+		sinkpid=$!
+		sleep 1
+		before=$(r_tx)
+		ip netns exec "$R" "${FLOWS[@]}" stream "$f" "$(dst "$f")" "$port" \
+			--seconds 4 >/dev/null &
+		# change the weights under the connection: the connection's own
+		# load spills (threshold 100 kbit/s), the lookups below make new
+		# epochs, and the mode flips
+		for i in 1 2 3 4 5 6; do
+			sleep 0.5
+			route_map "$f" 8 >/dev/null
+			lp_mode $((i % 2))
+		done
+		wait $! || ret_set_ksft_status "$ksft_fail" "the TCP stream failed"
+		wait "$sinkpid" || ret_set_ksft_status "$ksft_fail" "the TCP sink failed"
+		after=$(r_tx)
+		split=$(sub_counts "$before" "$after")
+		read -r share total <<<"$(top_share "$split")"
+		[ "$total" -ge 100 ] ||
+			ret_set_ksft_status "$ksft_fail" "only $total packets sent"
+		[ "$share" -ge 99 ] ||
+			ret_set_ksft_status "$ksft_fail" "the connection used several links [$split]"
+		log_test "IPv$f: a TCP connection keeps its nexthop across epochs and mode switches [$split] ($(topo_desc))"
+		port=$((port + 1))
+	done
+	lp_defaults
+}
+
+switch_under_traffic()
+{
+	local pids=() i f before after split total
+
+	RET=0
+	lp_defaults
+	for f in 4 6; do
+		ip netns exec "$H1" "${FLOWS[@]}" udp "$f" "$(dst "$f")" "$PORT" \
+			--flows 400 --packets 10 --size 1000 --keep-going >/dev/null &
+		pids+=($!)
+		ip netns exec "$R" "${FLOWS[@]}" udp "$f" "$(dst "$f")" "$PORT" \
+			--flows 400 --packets 10 --size 1000 --keep-going >/dev/null &
+		pids+=($!)
+	done
+	for i in $(seq 12); do
+		ip netns exec "$R" sysctl -qw net.ipv4.lowpower_mode=$((i % 2)) \
+			net.ipv4.lowpower_ema_k_factor=$((i * 85)) \
+			net.ipv4.lowpower_power_cost_weight=$((i * 80)) \
+			net.ipv4.lowpower_spill_threshold=$((i * 50)) \
+			net.ipv4.lowpower_epoch_ms=$((100 + i * 10)) ||
+			ret_set_ksft_status "$ksft_fail" "sysctl writes failed in round $i"
+		case $((i % 4)) in
+		0) ip -n "$R" link set r2 down; ip -n "$R" link set r2 up ;;
+		1) ip -n "$R" -4 route flush "${DST4%1}0/24"; add_routes ;;
+		2) ip -n "$R" -6 route flush "${DST6%1}/64"; add_routes ;;
+		3) route_map 4 8 >/dev/null; route_map 6 8 >/dev/null ;;
+		esac
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || ret_set_ksft_status "$ksft_fail" "a sender failed"
+	done
+	restore_links || ret_set_ksft_status "$ksft_fail" "cannot restore the links"
+	lp_defaults
+	lp_mode 1
+	before=$(r_tx)
+	if ! send 4 forwarded --flows 50 || ! send 6 local --flows 50; then
+		ret_set_ksft_status "$ksft_fail" "traffic after the switching failed"
+	fi
+	after=$(r_tx)
+	split=$(sub_counts "$before" "$after")
+	read -r _ total <<<"$(top_share "$split")"
+	[ "$total" -ge 100 ] ||
+		ret_set_ksft_status "$ksft_fail" "$total of 100 packets left R afterwards"
+	lp_defaults
+	log_test "switching modes and knobs, flapping links, replacing routes under traffic ($(topo_desc))"
+}
+
+if [ ! -e /proc/sys/net/ipv4/lowpower_mode ]; then
+	echo "SKIP: kernel without CONFIG_IP_ROUTE_LOWPOWER"
+	exit "$ksft_skip"
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: needs root"
+	exit "$ksft_skip"
+fi
+for cmd in ip python3 sysctl; do
+	if ! command -v "$cmd" >/dev/null; then
+		echo "SKIP: $cmd not installed"
+		exit "$ksft_skip"
+	fi
+done
+
+trap cleanup EXIT
+
+for topo in "2 1 1" "4 1 2 3 4"; do
+	# shellcheck disable=SC2086 # split into N and weights
+	if ! build_topo $topo; then
+		echo "FAIL: cannot build the topology ($topo)"
+		exit "$ksft_fail"
+	fi
+	for t in $ALL_TESTS; do
+		$t
+	done
+done
+
+exit "$EXIT_STATUS"
