@@ -27,7 +27,7 @@ if [ $base = 1 ]; then
 	if [ ! -f "$tree/Makefile" ]; then
 		git -C "$WORK" rev-parse -q --verify base >/dev/null ||
 			die "$WORK has no tag 'base'; run scripts/prepare-tree.sh"
-		git -C "$WORK" worktree add -f --detach "$tree" base >/dev/null
+		git -C "$WORK" worktree add -q -f --detach "$tree" base
 	fi
 else
 	tree=$WORK obj=$BUILD/obj-regress out=$BUILD/vm-regress

@@ -24,6 +24,11 @@ mkdir -p "$out/ksft/tools/testing" "$out/ksft/scripts"
 cp -a "$WORK/tools/testing/selftests" "$out/ksft/tools/testing/"
 cp -a "$WORK/scripts/subarch.include" "$out/ksft/scripts/"
 "$ROOT/scripts/install-selftests.sh" "$out/ksft"
+# build the tests' programs here: compiling in the emulated guest is slow
+for t in "${targets[@]}"; do
+	make -s -C "$out/ksft/tools/testing/selftests" TARGETS="$t" >/dev/null ||
+		die "cannot build the selftests of $t"
+done
 
 log "booting the test kernel"
 start=$(date +%s)

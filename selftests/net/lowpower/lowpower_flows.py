@@ -10,11 +10,15 @@ phases: a heavy phase (a pool of flows sent as fast as possible), then a
         to spill onto more than one of them, and to come back to one.
 sink:   TCP server: accept one connection, count what arrives.
 stream: TCP client: one connection sending for SECONDS.
+bulk:   TCP client: CONNECTIONS connections, each paced to RATE bytes/s,
+        until SECONDS pass or the process is stopped (background load).
+bulk-sink: TCP server: accept any number of connections, discard the data.
 """
 
 import argparse
 import socket
 import sys
+import threading
 import time
 
 
@@ -153,6 +157,42 @@ def stream(args):
     print(f"sent {total}")
 
 
+def bulk(args):
+    def one():
+        payload = b"x" * 8192
+        try:
+            with socket.create_connection((args.dst, args.port), timeout=10) as s:
+                end = time.monotonic() + args.seconds
+                while time.monotonic() < end:
+                    s.sendall(payload)
+                    time.sleep(len(payload) / args.rate)
+        except OSError as e:
+            print(f"bulk connection: {e}", file=sys.stderr)
+
+    threads = [threading.Thread(target=one, daemon=True)
+               for _ in range(args.connections)]
+    for t in threads:
+        t.start()
+        time.sleep(0.05)
+    for t in threads:
+        t.join()
+
+
+def bulk_sink(args):
+    def drain(conn):
+        with conn:
+            while conn.recv(65536):
+                pass
+
+    with socket.socket(args.family, socket.SOCK_STREAM) as srv:
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(("", args.port))
+        srv.listen(128)
+        while True:
+            conn, _ = srv.accept()
+            threading.Thread(target=drain, args=(conn,), daemon=True).start()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -196,6 +236,21 @@ def main():
     p.add_argument("--rate", type=positive, default=0,
                    help="bytes per second, default as fast as possible")
     p.set_defaults(func=stream)
+
+    p = sub.add_parser("bulk", help="paced TCP connections")
+    p.add_argument("family", type=family)
+    p.add_argument("dst")
+    p.add_argument("port", type=positive)
+    p.add_argument("--connections", type=positive, default=16)
+    p.add_argument("--rate", type=positive, default=100000,
+                   help="bytes per second per connection")
+    p.add_argument("--seconds", type=float, default=3600.0)
+    p.set_defaults(func=bulk)
+
+    p = sub.add_parser("bulk-sink", help="TCP sink for many connections")
+    p.add_argument("family", type=family)
+    p.add_argument("port", type=positive)
+    p.set_defaults(func=bulk_sink)
 
     args = parser.parse_args()
     try:

@@ -111,10 +111,13 @@ build_topo()
 		echo "route add ::/0 via 2001:db8:11::1"
 	} | ip -n "$H2" -batch - || return 1
 
-	ip netns exec "$R" sh -c '
-		sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
-			net.ipv4.fib_multipath_hash_policy=1 \
-			net.ipv6.fib_multipath_hash_policy=1' || return 1
+	# links go down and up in the tests: keep the IPv6 addresses
+	ip netns exec "$H2" sysctl -qw net.ipv6.conf.all.keep_addr_on_down=1 ||
+		return 1
+	ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1 net.ipv6.conf.all.keep_addr_on_down=1 \
+		net.ipv4.fib_multipath_hash_policy=1 \
+		net.ipv6.fib_multipath_hash_policy=1 || return 1
 	add_routes
 }
 

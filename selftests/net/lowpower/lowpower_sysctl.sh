@@ -31,7 +31,7 @@ declare -A DEFAULT=([lowpower_mode]=0 [lowpower_ema_k_factor]=512
 declare -A MINVAL=([lowpower_mode]=0 [lowpower_ema_k_factor]=0
 		   [lowpower_power_cost_weight]=0
 		   [lowpower_spill_threshold]=1 [lowpower_epoch_ms]=100)
-declare -A MAXVAL=([lowpower_mode]=1 [lowpower_ema_k_factor]=1024
+declare -A MAXVAL=([lowpower_mode]=2 [lowpower_ema_k_factor]=1024
 		   [lowpower_power_cost_weight]=1000
 		   [lowpower_spill_threshold]=1000000000 [lowpower_epoch_ms]=60000)
 # a valid value other than the default, set before each bad write

@@ -1,0 +1,177 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lowpower_mode 2 (jitter-avoid) on a netem ECMP testbed: two equal-cost
+# paths from C to S, path A 10 ms fixed, path B 10 ms +- 8 ms, L4
+# multipath hash, paced background TCP connections feeding the per-path
+# RTT signal.  A loose, non-flaky form of the demo's targets:
+#
+# - path B's RTT variation is learnt (/proc/net/lowpower);
+# - in mode 2 the jittery path's share of new flows is below a third;
+# - the probe's RTT stdev in mode 2 is below 0.6 x that in mode 0;
+# - new flows come back to path B once its jitter stops.
+#
+# shellcheck disable=SC2317 # the tests are called through $ALL_TESTS
+
+ALL_TESTS="
+	rtt_learnt
+	jittery_share
+	stdev_ratio
+	calm_returns
+"
+
+lib_dir=$(dirname "$0")/..
+# shellcheck source=lib.sh
+source "$lib_dir/lib.sh"
+PROBE=$(dirname "$0")/lowpower_probe
+FLOWS=(python3 "$(dirname "$0")/lowpower_flows.py")
+SVC=198.51.100.1
+PORT=7000
+
+cleanup()
+{
+	jobs -p | xargs -r kill 2>/dev/null
+	cleanup_all_ns
+}
+
+netem_b()
+{
+	if [ "$1" = 0 ]; then
+		ip netns exec "$C" tc qdisc replace dev c2 root netem delay 10ms limit 100000
+	else
+		ip netns exec "$C" tc qdisc replace dev c2 root netem delay 10ms "$1"ms limit 100000
+	fi
+}
+
+setup()
+{
+	local i
+
+	setup_ns C S || return 1
+	for i in 1 2; do
+		ip -n "$C" link add "c$i" type veth peer name "s$i" netns "$S" || return 1
+		ip -n "$C" addr add "10.0.$i.1/24" dev "c$i"
+		ip -n "$S" addr add "10.0.$i.2/24" dev "s$i"
+		ip -n "$C" link set "c$i" up
+		ip -n "$S" link set "s$i" up
+	done
+	ip -n "$S" link set lo up
+	ip -n "$S" addr add "$SVC/32" dev lo
+	ip -n "$C" route add "$SVC/32" nexthop via 10.0.1.2 dev c1 \
+		nexthop via 10.0.2.2 dev c2 || return 1
+	ip netns exec "$C" sysctl -qw net.ipv4.fib_multipath_hash_policy=1 \
+		net.ipv4.lowpower_mode=2 || return 1
+	ip netns exec "$C" tc qdisc add dev c1 root netem delay 10ms limit 100000 ||
+		return 1
+	netem_b 8 || return 1
+
+	ip netns exec "$S" "$PROBE" --server -4 "$PORT" &
+	ip netns exec "$S" "${FLOWS[@]}" bulk-sink 4 5001 &
+	sleep 1
+	ip netns exec "$C" "${FLOWS[@]}" bulk 4 "$SVC" 5001 --connections 12 \
+		--rate 20000 >/dev/null &
+	sleep 5
+}
+
+# b_share: of 60 UDP flows, how many "ip route get" maps to path B
+b_share()
+{
+	local p
+
+	for p in $(seq 20000 20059); do
+		echo "route get $SVC ipproto udp sport $p dport $PORT"
+	done | ip -n "$C" -batch - | grep -c " dev c2 "
+}
+
+# probe_stdev: RTT stdev (ms) of 300 probes, a new flow each
+probe_stdev()
+{
+	ip netns exec "$C" "$PROBE" -q -n -c 300 -i 5000 -w 1000 "$SVC" "$PORT" |
+		sed -n 's/.* stdev=\([0-9.]*\).*/\1/p'
+}
+
+rtt_learnt()
+{
+	local row
+
+	RET=0
+	row=$(ip netns exec "$C" cat /proc/net/lowpower | awk '$2 == "c2" && $3 != "-"')
+	read -r -a f <<<"$row"
+	if [ "${f[11]:-0}" = 0 ]; then
+		ret_set_ksft_status "$ksft_fail" "no RTT on path B: $row"
+	elif [ $((f[12] * 8)) -lt "${f[11]}" ]; then
+		ret_set_ksft_status "$ksft_fail" "path B rttvar ${f[12]} us is below 1/8 of its srtt ${f[11]} us"
+	fi
+	log_test "path B's RTT and variation are learnt from TCP (srtt ${f[11]:-?} us, rttvar ${f[12]:-?} us)"
+}
+
+jittery_share()
+{
+	local share
+
+	RET=0
+	sleep 2
+	share=$(b_share)
+	[ "$share" -lt 20 ] ||
+		ret_set_ksft_status "$ksft_fail" "$share of 60 new flows on the jittery path"
+	log_test "mode 2: the jittery path gets $share of 60 new flows"
+}
+
+stdev_ratio()
+{
+	local sd0 sd2
+
+	RET=0
+	ip netns exec "$C" sysctl -qw net.ipv4.lowpower_mode=0
+	sd0=$(probe_stdev)
+	ip netns exec "$C" sysctl -qw net.ipv4.lowpower_mode=2
+	sleep 2
+	sd2=$(probe_stdev)
+	if [ -z "$sd0" ] || [ -z "$sd2" ]; then
+		ret_set_ksft_status "$ksft_fail" "the probe failed"
+	elif [ "$(echo "$sd2 < 0.6 * $sd0" | bc)" != 1 ]; then
+		ret_set_ksft_status "$ksft_fail" "stdev mode 2 $sd2 ms, mode 0 $sd0 ms"
+	fi
+	log_test "probe RTT stdev: mode 2 ${sd2:-?} ms < 0.6 x mode 0 ${sd0:-?} ms"
+}
+
+calm_returns()
+{
+	local i share=0
+
+	RET=0
+	netem_b 0
+	for i in $(seq 30); do
+		sleep 1
+		share=$(b_share)
+		[ "$share" -lt 15 ] || break
+	done
+	[ "$share" -ge 15 ] ||
+		ret_set_ksft_status "$ksft_fail" "path B has $share of 60 new flows 30 s after its jitter stopped"
+	log_test "mode 2: a calmed path earns its share back ($share of 60 flows after ${i} s)"
+}
+
+if [ ! -e /proc/sys/net/ipv4/lowpower_mode ]; then
+	echo "SKIP: kernel without CONFIG_IP_ROUTE_LOWPOWER"
+	exit "$ksft_skip"
+fi
+for cmd in ip tc python3 bc; do
+	if ! command -v "$cmd" >/dev/null; then
+		echo "SKIP: $cmd not installed"
+		exit "$ksft_skip"
+	fi
+done
+if [ ! -x "$PROBE" ]; then
+	echo "SKIP: $PROBE not built (make -C tools/testing/selftests TARGETS=net/lowpower)"
+	exit "$ksft_skip"
+fi
+
+trap cleanup EXIT
+if ! setup; then
+	echo "FAIL: cannot build the testbed (needs veth and netem)"
+	exit "$ksft_fail"
+fi
+for t in $ALL_TESTS; do
+	$t
+done
+exit "$EXIT_STATUS"
