@@ -39,8 +39,10 @@ def udp(args):
     payload = b"x" * args.size
     sent = 0
     failed = 0
-    for _ in range(args.flows):
+    for flow in range(args.flows):
         with socket.socket(args.family, socket.SOCK_DGRAM) as sock:
+            if args.sport_base:
+                sock.bind(("", args.sport_base + flow))
             for _ in range(args.packets):
                 try:
                     sock.sendto(payload, (args.dst, args.port))
@@ -206,6 +208,9 @@ def main():
     p.add_argument("--size", type=positive, default=100)
     p.add_argument("--pps", type=positive, default=0,
                    help="pace flows to about this many packets per second")
+    p.add_argument("--sport-base", type=positive, default=0,
+                   help="flow i uses source port SPORT_BASE + i "
+                        "(default: ephemeral ports)")
     p.add_argument("--keep-going", action="store_true",
                    help="count failed sends (no route) instead of stopping")
     p.set_defaults(func=udp)

@@ -117,7 +117,8 @@ build_topo()
 	ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1 \
 		net.ipv6.conf.all.forwarding=1 net.ipv6.conf.all.keep_addr_on_down=1 \
 		net.ipv4.fib_multipath_hash_policy=1 \
-		net.ipv6.fib_multipath_hash_policy=1 || return 1
+		net.ipv6.fib_multipath_hash_policy=1 \
+		net.ipv4.fib_multipath_hash_seed=20261122 || return 1
 	add_routes
 }
 
@@ -325,12 +326,14 @@ mode0_spread()
 {
 	local f where flows split
 
-	flows=$((N * 1500))
+	# fixed hash seed and source ports: the same flows every run, so the
+	# 15 % check cannot flake; enough flows that it is a real split
+	flows=$((N * 1000))
 	lp_defaults
 	for f in 4 6; do
 		for where in local forwarded; do
 			RET=0
-			split=$(sent_split "$f" "$where" --flows "$flows")
+			split=$(sent_split "$f" "$where" --flows "$flows" --sport-base 30000)
 			expect_shares "$split" "${WEIGHTS[@]}"
 			log_test "IPv$f $where: mode 0 spreads $flows flows per the weights [$split] ($(topo_desc))"
 		done
@@ -446,9 +449,9 @@ down_never_chosen()
 			set_link_state "$kind" down
 			sleep 0.2
 			for f in 4 6; do
-				map=$(route_map "$f" 256)
-				[ "$(wc -w <<<"$map")" = 256 ] ||
-					ret_set_ksft_status "$ksft_fail" "IPv$f: route get answered $(wc -w <<<"$map") of 256"
+				map=$(route_map "$f" 64)
+				[ "$(wc -w <<<"$map")" = 64 ] ||
+					ret_set_ksft_status "$ksft_fail" "IPv$f: route get answered $(wc -w <<<"$map") of 64"
 				! grep -qw r1 <<<"$map" ||
 					ret_set_ksft_status "$ksft_fail" "IPv$f: $(grep -ow r1 <<<"$map" | wc -l) flows on the $kind nexthop"
 			done
@@ -584,6 +587,8 @@ done
 
 trap cleanup EXIT
 
+# all tests on 2 equal nexthops; on 4 weighted ones those whose outcome
+# depends on the number of nexthops and their weights
 for topo in "2 1 1" "4 1 2 3 4"; do
 	# shellcheck disable=SC2086 # split into N and weights
 	if ! build_topo $topo; then
@@ -591,6 +596,9 @@ for topo in "2 1 1" "4 1 2 3 4"; do
 		exit "$ksft_fail"
 	fi
 	for t in $ALL_TESTS; do
+		case $N:$t in
+		4:tcp_keeps_path|4:switch_under_traffic|4:metrics_grow) continue ;;
+		esac
 		$t
 	done
 done
