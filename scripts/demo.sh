@@ -27,11 +27,13 @@ mkdir -p "$OUT" || die "cannot create OUT directory '$OUT'"
 OUT=$(cd "$OUT" && pwd)
 
 demo=$BUILD/demo
-obj=$BUILD/obj-demo
+# the kernel make regress tests: no debug options (they would raise the
+# measuring floor), with netem and flower for the testbed
+obj=$BUILD/obj-regress
 "$ROOT/scripts/step.sh" deps "$ROOT/scripts/install-deps.sh"
 "$ROOT/scripts/step.sh" tree "$ROOT/scripts/prepare-tree.sh"
 OBJ=$obj DEBUG=0 "$ROOT/scripts/step.sh" config "$ROOT/scripts/configure.sh" \
-	"$ROOT/scripts/kconfig/demo.config"
+	"$ROOT/scripts/kconfig/regress.config"
 OBJ=$obj "$ROOT/scripts/step.sh" build "$ROOT/scripts/build.sh"
 
 mkdir -p "$demo/bin"
