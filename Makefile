@@ -26,17 +26,13 @@ apply: ## apply the series to KTREE=dir with patch -p1, no fuzz
 	@$(S)/apply-series.sh "$(KTREE)"
 
 config: tree ## configure the test kernel in build/obj (tinyconfig + fragments)
-	@$(S)/configure.sh
+	@TARGETS=net/lowpower $(S)/configure.sh
 
 build: config ## build the test kernel (out of tree, ccache)
 	@$(S)/build.sh
 
 test: ## all of it from scratch: build, boot, run KUnit + kselftests, count
-	@$(S)/step.sh deps $(S)/install-deps.sh
-	@$(S)/step.sh tree $(S)/prepare-tree.sh
-	@$(S)/step.sh config $(S)/configure.sh
-	@$(S)/step.sh build $(S)/build.sh
-	@$(S)/run-tests.sh
+	@$(S)/test-all.sh
 
 check: source ## fast lint: series, checkpatch --strict, zero-fuzz apply, shellcheck
 	@$(S)/check.sh

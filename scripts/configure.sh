@@ -6,7 +6,8 @@
 # Fragments: Kconfig.fragment, the VM's, the debug kernel's (DEBUG=0 drops
 # it) and the selftests' config files; more may be given as arguments.
 # BASE=1 configures the unpatched base: no Kconfig.fragment and no
-# selftests of the project.
+# selftests of the project.  TARGETS= limits the selftests' config files
+# to those of the given targets.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -16,10 +17,20 @@ set -euo pipefail
 frags=("$ROOT/scripts/kconfig/vm.config")
 [ "${BASE:-0}" = 1 ] || frags+=("$ROOT/Kconfig.fragment")
 [ "${DEBUG:-1}" = 0 ] || frags+=("$ROOT/scripts/kconfig/debug.config")
+# the config files of the selftest targets the kernel will run: TARGETS
+# (space separated, e.g. "net/lowpower"), default all
 if [ "${BASE:-0}" != 1 ]; then
-	while IFS= read -r f; do
-		frags+=("$f")
-	done < <(find "$ROOT/selftests" -name config -type f | sort)
+	if [ -n "${TARGETS:-}" ]; then
+		for t in $TARGETS; do
+			[ -f "$ROOT/selftests/$t/config" ] ||
+				die "selftest target $t has no config file"
+			frags+=("$ROOT/selftests/$t/config")
+		done
+	else
+		while IFS= read -r f; do
+			frags+=("$f")
+		done < <(find "$ROOT/selftests" -name config -type f | sort)
+	fi
 fi
 for f in "$@"; do
 	[ -f "$f" ] || die "config fragment $f not found"

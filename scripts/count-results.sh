@@ -5,6 +5,7 @@
 # output.  Ends with the line "N passed, N failed" (", N skipped").
 #
 # usage: count-results.sh CONSOLE_LOG OUTPUT_LOG
+# NO_KUNIT=1: the kernel has no KUnit suites, none are expected.
 # A skip counts as a failure unless ALLOW_SKIP=1; no test at all is a
 # failure too, and so are fewer kselftest script verdicts than
 # MIN_SCRIPTS (default 0).  Exit status 0 only if nothing failed.
@@ -32,6 +33,8 @@ if grep -q "KTAP version" "$console"; then
 	fail=$((fail + ${k_fail:-0} + ${k_crash:-0} + ${k_err:-0}))
 	skip=$((skip + ${k_skip:-0}))
 	[ -n "$summary" ] || fail=$((fail + 1))
+elif [ "${NO_KUNIT:-0}" = 1 ]; then
+	echo "KUnit: none expected (a kernel without KUnit)"
 else
 	echo "KUnit: no KTAP output on the console"
 	fail=$((fail + 1))

@@ -32,7 +32,7 @@ demo=$BUILD/demo
 obj=$BUILD/obj-regress
 "$ROOT/scripts/step.sh" deps "$ROOT/scripts/install-deps.sh"
 "$ROOT/scripts/step.sh" tree "$ROOT/scripts/prepare-tree.sh"
-OBJ=$obj DEBUG=0 "$ROOT/scripts/step.sh" config "$ROOT/scripts/configure.sh" \
+OBJ=$obj DEBUG=0 TARGETS=net/lowpower_jitter "$ROOT/scripts/step.sh" config "$ROOT/scripts/configure.sh" \
 	"$ROOT/scripts/kconfig/regress.config"
 OBJ=$obj "$ROOT/scripts/step.sh" build "$ROOT/scripts/build.sh"
 

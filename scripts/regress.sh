@@ -36,7 +36,7 @@ else
 	[ -f "$baseline" ] || die "$baseline missing; record it with regress.sh --base"
 fi
 
-WORK=$tree OBJ=$obj BASE=$base DEBUG=0 "$ROOT/scripts/configure.sh" \
+WORK=$tree OBJ=$obj BASE=$base DEBUG=0 TARGETS=net/lowpower_jitter "$ROOT/scripts/configure.sh" \
 	"$ROOT/scripts/kconfig/regress.config"
 WORK=$tree OBJ=$obj "$ROOT/scripts/build.sh"
 

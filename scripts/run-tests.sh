@@ -8,7 +8,8 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-out=$BUILD/vm
+# OUT: the VM run's directory; OBJ (lib.sh) or KERNEL: the kernel to boot
+out=${OUT:-$BUILD/vm}
 targets=("$@")
 if [ ${#targets[@]} = 0 ]; then
 	while IFS= read -r mk; do

@@ -24,7 +24,8 @@ lib_dir=$(dirname "$0")/..
 # shellcheck source=lib.sh
 source "$lib_dir/lib.sh"
 PROBE=$(dirname "$0")/lowpower_probe
-FLOWS=(python3 "$(dirname "$0")/lowpower_flows.py")
+# the traffic helper of the net/lowpower target
+FLOWS=(python3 "$(dirname "$0")/../lowpower/lowpower_flows.py")
 SVC=198.51.100.1
 PORT=7000
 

@@ -1,0 +1,42 @@
+#!/bin/bash
+# make test: everything from scratch, one boot per kernel, one total.
+#
+# 1. the debug kernel (KASAN, lockdep, KUnit; build/obj): the KUnit suites
+#    at boot and the net/lowpower kselftests;
+# 2. the kernel without debug options (build/obj-regress, also used by
+#    make regress and make demo): the net/lowpower_jitter kselftest, whose
+#    timing needs a kernel that is not slowed down by KASAN.
+# Ends with "N passed, N failed" summed over both.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+S=$ROOT/scripts
+
+"$S/step.sh" deps "$S/install-deps.sh"
+"$S/step.sh" tree "$S/prepare-tree.sh"
+TARGETS=net/lowpower "$S/step.sh" config "$S/configure.sh"
+"$S/step.sh" build "$S/build.sh"
+rc=0
+"$S/run-tests.sh" net/lowpower || rc=1
+
+TARGETS=net/lowpower_jitter OBJ=$BUILD/obj-regress DEBUG=0 \
+	"$S/step.sh" config-nodebug "$S/configure.sh" "$S/kconfig/regress.config"
+OBJ=$BUILD/obj-regress "$S/step.sh" build-nodebug "$S/build.sh"
+NO_KUNIT=1 OBJ=$BUILD/obj-regress OUT=$BUILD/vm-jitter \
+	"$S/run-tests.sh" net/lowpower_jitter || rc=1
+
+pass=0 fail=0
+for f in "$BUILD/vm/summary" "$BUILD/vm-jitter/summary"; do
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$f" 2>/dev/null | tail -n 1 || true)
+	if [ -z "$line" ]; then
+		echo "no result line in $f: counted as one failure"
+		fail=$((fail + 1))
+		continue
+	fi
+	read -r p _ f_ _ <<<"${line//,/}"
+	pass=$((pass + p))
+	fail=$((fail + f_))
+done
+[ $rc = 0 ] || [ $fail -gt 0 ] || fail=1
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
