@@ -41,13 +41,13 @@ gcc -O2 -Wall -o "$demo/bin/lowpower_probe" \
 	"$ROOT/selftests/net/lowpower/lowpower_probe.c" -lm ||
 	die "cannot build the latency probe"
 
-rm -rf "$demo/vm/raw"
+rm -rf "$demo/vm/raw" "$demo/vm/output.log"
 mkdir -p "$demo/vm"
 log "booting; the testbed reports its progress:"
 tail -n +1 -F "$demo/vm/output.log" 2>/dev/null | grep --line-buffered '^demo: ' &
 tailer=$!
 rc=0
-KERNEL=$obj/arch/x86/boot/bzImage "$ROOT/scripts/vm-run.sh" -t 1800 -o "$demo/vm" -- \
+KERNEL=$obj/arch/x86/boot/bzImage "$ROOT/scripts/vm-run.sh" -q -t 1800 -o "$demo/vm" -- \
 	"$ROOT/scripts/guest-demo.sh" "$GUEST_OUT/raw" "$PROBES" "$JITTER" "$PATHS" \
 	"$demo/bin/lowpower_probe" "$ROOT/selftests/net/lowpower/lowpower_flows.py" || rc=$?
 sleep 1
