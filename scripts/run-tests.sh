@@ -34,7 +34,7 @@ done
 log "booting the test kernel"
 start=$(date +%s)
 vm_rc=0
-"$ROOT/scripts/vm-run.sh" -o "$out" -- "$ROOT/scripts/guest-tests.sh" \
+"$ROOT/scripts/vm-run.sh" -t "${TEST_TIMEOUT:-3000}" -o "$out" -- "$ROOT/scripts/guest-tests.sh" \
 	"$GUEST_OUT/ksft/tools/testing/selftests" "${targets[@]}" || vm_rc=$?
 
 echo "boot+tests: $(($(date +%s) - start)) s"

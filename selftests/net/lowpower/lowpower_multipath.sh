@@ -588,8 +588,10 @@ done
 trap cleanup EXIT
 
 # all tests on 2 equal nexthops; on 4 weighted ones those whose outcome
-# depends on the number of nexthops and their weights
-for topo in "2 1 1" "4 1 2 3 4"; do
+# depends on the number of nexthops and their weights.  LOWPOWER_TOPOS
+# picks topologies: "N W1..WN" entries separated by ";".
+IFS=';' read -r -a TOPOS <<<"${LOWPOWER_TOPOS:-2 1 1;4 1 2 3 4}"
+for topo in "${TOPOS[@]}"; do
 	# shellcheck disable=SC2086 # split into N and weights
 	if ! build_topo $topo; then
 		echo "FAIL: cannot build the topology ($topo)"
