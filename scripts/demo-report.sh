@@ -31,9 +31,10 @@ get()
 	echo "$v"
 }
 
-line()
+# shares RUN: the probes per path of a run
+shares_of()
 {
-	grep -E "^$1 " "$res" | sed "s/^$1 //" | tail -n 1
+	sed -n "s/^$1 shares //p" "$res" | tail -n 1
 }
 
 ratio() { echo "scale=3; $1 / $2" | bc; }
@@ -84,7 +85,7 @@ shares=$(
 	echo "| run | probes per path (A B ...) | background B/s |"
 	echo "| --- | --- | ---: |"
 	for r in "${RUNS[@]}"; do
-		echo "| ${TITLE[$r]} | $(line "$r" | sed -n 's/^shares //p') | $(grep -E "^$r bulk_Bps " "$res" | awk '{print $3}') |"
+		echo "| ${TITLE[$r]} | $(shares_of "$r") | $(grep -E "^$r bulk_Bps " "$res" | awk '{print $3}') |"
 	done
 )
 
@@ -126,7 +127,7 @@ cp "$raw"/*.csv "$raw/results.txt" "$out/"
 {
 	echo "# lowpower multipath demo report"
 	echo
-	echo "Testbed: client and server network namespaces joined by $(awk '{print NF}' <<<"$(line ref | sed -n 's/^shares //p')") equal-cost"
+	echo "Testbed: client and server network namespaces joined by $(awk '{print NF}' <<<"$(shares_of ref)") equal-cost"
 	echo "paths (L4 multipath hash); path A 5 ms netem delay, the others 5 ms"
 	echo "+- the jitter given; 16 paced background TCP connections; probes are"
 	echo "UDP request/response with a new flow (source port) per probe, by"

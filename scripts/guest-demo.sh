@@ -115,15 +115,23 @@ sub_counts()
 	echo "${out% }"
 }
 
-progress "starting the probe server and 16 paced background TCP connections"
+progress "starting the probe server and 16 paced background TCP connections ($(nproc) CPUs)"
 sx "$probe" --server -4 "$PORT" &
 sx python3 "$flows" bulk-sink 4 "$BULK" &
 sleep 1
-cx taskset -c 0 python3 "$flows" bulk 4 "$SVC" "$BULK" --connections 16 \
+# the probe gets the last CPU to itself, the background the others
+ncpu=$(nproc)
+pin=()
+bgpin=()
+if [ "$ncpu" -gt 1 ]; then
+	pin=(-C $((ncpu - 1)))
+	bgpin=(taskset -c 0-$((ncpu - 2)))
+fi
+cx "${bgpin[@]}" python3 "$flows" bulk 4 "$SVC" "$BULK" --connections 16 \
 	--rate 50000 >/dev/null &
 sleep 4
 
-# run_probe NAME DST: one probe run, pinned to CPU 1, new flow per probe
+# run_probe NAME DST: one probe run, pinned, a new flow per probe
 run_probe()
 {
 	local name=$1 dst=$2 before after rx0 rx1 t0 t1 summary
@@ -131,7 +139,7 @@ run_probe()
 	before=$(probe_counts)
 	rx0=$(rx_bytes)
 	t0=$(date +%s.%N)
-	summary=$(cx "$probe" -q -n -c "$probes" -i 2000 -w 1000 -C 1 \
+	summary=$(cx "$probe" -q -n -c "$probes" -i 2000 -w 1000 "${pin[@]}" \
 		  -o 10,12 -f "$out/$name.csv" "$dst" "$PORT")
 	t1=$(date +%s.%N)
 	rx1=$(rx_bytes)
