@@ -129,7 +129,7 @@ cp "$raw"/*.csv "$raw/results.txt" "$out/"
 	echo
 	echo "Testbed: client and server network namespaces joined by $(awk '{print NF}' <<<"$(shares_of ref)") equal-cost"
 	echo "paths (L4 multipath hash); path A 5 ms netem delay, the others 5 ms"
-	echo "+- the jitter given; 16 paced background TCP connections; probes are"
+	echo "+- the jitter given; 12 paced background TCP connections; probes are"
 	echo "UDP request/response with a new flow (source port) per probe, by"
 	echo "\`lowpower_probe\`. One boot of $(sed -n 's/^kernel //p' "$res") under QEMU."
 	echo

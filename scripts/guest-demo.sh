@@ -115,7 +115,7 @@ sub_counts()
 	echo "${out% }"
 }
 
-progress "starting the probe server and 16 paced background TCP connections ($(nproc) CPUs)"
+progress "starting the probe server and 12 paced background TCP connections ($(nproc) CPUs)"
 sx "$probe" --server -4 "$PORT" &
 sx python3 "$flows" bulk-sink 4 "$BULK" &
 sleep 1
@@ -127,8 +127,8 @@ if [ "$ncpu" -gt 1 ]; then
 	pin=(-C $((ncpu - 1)))
 	bgpin=(taskset -c 0-$((ncpu - 2)))
 fi
-cx "${bgpin[@]}" python3 "$flows" bulk 4 "$SVC" "$BULK" --connections 16 \
-	--rate 50000 >/dev/null &
+cx "${bgpin[@]}" python3 "$flows" bulk 4 "$SVC" "$BULK" --connections 12 \
+	--rate 20000 >/dev/null &
 sleep 4
 
 # run_probe NAME DST: one probe run, pinned, a new flow per probe
