@@ -37,6 +37,16 @@ shares_of()
 	sed -n "s/^$1 shares //p" "$res" | tail -n 1
 }
 
+# tb KEY: a value of the testbed line ("testbed key=value ...")
+tb()
+{
+	local v
+
+	v=$(grep -E '^testbed ' "$res" | tr ' ' '\n' | sed -n "s/^$1=//p")
+	[ -n "$v" ] || die "$res has no testbed $1"
+	echo "$v"
+}
+
 ratio() { echo "scale=3; $1 / $2" | bc; }
 le() { [ "$(echo "$1 <= $2" | bc)" = 1 ]; }
 within() { le 0 "$1" && le "$1" "$2"; }
@@ -127,9 +137,10 @@ cp "$raw"/*.csv "$raw/results.txt" "$out/"
 {
 	echo "# lowpower multipath demo report"
 	echo
-	echo "Testbed: client and server network namespaces joined by $(awk '{print NF}' <<<"$(shares_of ref)") equal-cost"
+	echo "Testbed: client and server network namespaces joined by $(tb paths) equal-cost"
 	echo "paths (L4 multipath hash); path A 5 ms netem delay, the others 5 ms"
-	echo "+- the jitter given; 12 paced background TCP connections; probes are"
+	echo "+- $(tb jitter_ms) ms; $(tb flows) paced background TCP connections of $(tb rate) B/s each;"
+	echo "lowpower_power_cost_weight $(tb cost) in modes 1 and 2; probes are"
 	echo "UDP request/response with a new flow (source port) per probe, by"
 	echo "\`lowpower_probe\`. One boot of $(sed -n 's/^kernel //p' "$res") under QEMU."
 	echo

@@ -13,17 +13,19 @@
 # away from path B after jitter starts on it, and to come back after it
 # stops.  Writes results.txt and one CSV per run into OUT.
 #
-# usage: guest-demo.sh OUT PROBES JITTER_MS PATHS PROBE_BIN FLOWS_PY
+# usage: guest-demo.sh OUT PROBES JITTER_MS PATHS COST FLOWS RATE PROBE_BIN FLOWS_PY
 set -euo pipefail
 
-[ $# = 6 ] || { echo "usage: ${0##*/} OUT PROBES JITTER_MS PATHS PROBE_BIN FLOWS_PY" >&2; exit 2; }
-out=$1 probes=$2 jitter=$3 paths=$4 probe=$5 flows=$6
+usage="OUT PROBES JITTER_MS PATHS COST FLOWS RATE PROBE_BIN FLOWS_PY"
+[ $# = 9 ] || { echo "usage: ${0##*/} $usage" >&2; exit 2; }
+out=$1 probes=$2 jitter=$3 paths=$4 cost=$5 nflows=$6 rate=$7 probe=$8 flows=$9
 C=lpc S=lps
 SVC=198.51.100.1 REF=198.51.100.2 PORT=7000 BULK=5001
 mkdir -p "$out"
 res=$out/results.txt
 : >"$res"
 echo "kernel $(uname -r)" >>"$res"
+echo "testbed paths=$paths jitter_ms=$jitter cost=$cost flows=$nflows rate=$rate" >>"$res"
 
 progress() { echo "demo: [$(date +%T)] $*"; }
 result() { echo "$*" >>"$res"; }
@@ -57,6 +59,7 @@ ip -n "$S" addr add "$REF/32" dev lo
 ip -n "$C" route add "$SVC/32" "${nhs[@]}"
 ip -n "$C" route add "$REF/32" via 10.0.1.2 dev c1
 cx sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+cx sysctl -qw net.ipv4.lowpower_power_cost_weight="$cost"
 
 # path delays on the client's egress; replies come back undelayed
 netem()
@@ -115,7 +118,7 @@ sub_counts()
 	echo "${out% }"
 }
 
-progress "starting the probe server and 12 paced background TCP connections ($(nproc) CPUs)"
+progress "starting the probe server and $nflows paced background TCP connections of $rate B/s ($(nproc) CPUs)"
 sx "$probe" --server -4 "$PORT" &
 sx python3 "$flows" bulk-sink 4 "$BULK" &
 sleep 1
@@ -127,8 +130,8 @@ if [ "$ncpu" -gt 1 ]; then
 	pin=(-C $((ncpu - 1)))
 	bgpin=(taskset -c 0-$((ncpu - 2)))
 fi
-cx "${bgpin[@]}" python3 "$flows" bulk 4 "$SVC" "$BULK" --connections 12 \
-	--rate 20000 >/dev/null &
+cx "${bgpin[@]}" python3 "$flows" bulk 4 "$SVC" "$BULK" --connections "$nflows" \
+	--rate "$rate" >/dev/null &
 sleep 4
 
 # run_probe NAME DST: one probe run, pinned, a new flow per probe
