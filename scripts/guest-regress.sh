@@ -3,10 +3,12 @@
 # from a staged (writable) copy of tools/testing/selftests/net, each line
 # of their output prefixed with the script's name.
 #
-# usage: guest-regress.sh NET_SELFTESTS_DIR
+# usage: guest-regress.sh NET_SELFTESTS_DIR ROUTE_MAP_OUT
+# (ROUTE_MAP_OUT: where guest-route-map.sh writes its answers)
 set -euo pipefail
 
-[ $# = 1 ] || { echo "usage: ${0##*/} NET_SELFTESTS_DIR" >&2; exit 2; }
+[ $# = 2 ] || { echo "usage: ${0##*/} NET_SELFTESTS_DIR ROUTE_MAP_OUT" >&2; exit 2; }
+map=$(cd "$(dirname "$0")" && pwd)/guest-route-map.sh
 cd "$1"
 
 # fib_nexthops.sh runs well past 10 minutes in full under emulation: all
@@ -28,6 +30,7 @@ run()
 }
 
 echo "guest-regress: $(uname -r), lowpower_mode $(cat /proc/sys/net/ipv4/lowpower_mode 2>/dev/null || echo absent)"
+run route_map . "$map" "$2"
 run fib_tests . ./fib_tests.sh
 run fib_nexthops . ./fib_nexthops.sh -t "${NH_TESTS//[[:space:]]/ }"
 run router_multipath forwarding ./router_multipath.sh

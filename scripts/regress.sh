@@ -7,10 +7,14 @@
 # without debug options (the upstream tests run too long under KASAN and
 # lockdep emulated; the project's own tests run on the debug kernel), the
 # same kernel make demo boots; a splat on the console still fails the run.
+# Also the answers of "ip route get" for 256 flows over legacy multipath
+# routes and nexthop groups (scripts/guest-route-map.sh) must equal the
+# base's, recorded in docs/regress-route-map.txt, with the feature's
+# static key on in another namespace.
 #
 # usage: regress.sh [--base]
 #   --base  build and run the unpatched base instead, and record its
-#           results as the baseline
+#           results and route map as the baseline
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -23,6 +27,7 @@ case $# in
 *) die "usage: regress.sh [--base]" ;;
 esac
 baseline=$ROOT/docs/regress-baseline.txt
+routemap=$ROOT/docs/regress-route-map.txt
 
 if [ $base = 1 ]; then
 	tree=$BUILD/base-tree obj=$BUILD/obj-base out=$BUILD/vm-regress-base
@@ -34,6 +39,7 @@ if [ $base = 1 ]; then
 else
 	tree=$WORK obj=$BUILD/obj-regress out=$BUILD/vm-regress
 	[ -f "$baseline" ] || die "$baseline missing; record it with regress.sh --base"
+	[ -f "$routemap" ] || die "$routemap missing; record it with regress.sh --base"
 fi
 
 WORK=$tree OBJ=$obj BASE=$base DEBUG=0 TARGETS=net/lowpower_jitter "$ROOT/scripts/configure.sh" \
@@ -47,7 +53,8 @@ cp -a "$tree/tools/testing/selftests" "$out/ksft/"
 
 vm_rc=0
 KERNEL=$obj/arch/x86/boot/bzImage "$ROOT/scripts/vm-run.sh" -t 3600 -o "$out" -- \
-	"$ROOT/scripts/guest-regress.sh" "$GUEST_OUT/ksft/selftests/net" || vm_rc=$?
+	"$ROOT/scripts/guest-regress.sh" "$GUEST_OUT/ksft/selftests/net" \
+	"$GUEST_OUT/route-map.txt" || vm_rc=$?
 grep -E '^### ' "$out/output.log" | awk '
 	/: start / { s[$2] = $4 } /: exit / { printf "%s exit %s, %d s\n", $2, $4, $5 - s[$2] }'
 
@@ -64,6 +71,13 @@ if [ $base = 1 ]; then
 		cat "$out/results.txt"
 	} >"$baseline"
 	log "recorded $(wc -l <"$out/results.txt") results in $baseline"
+	[ -s "$out/route-map.txt" ] || die "no route map in $out; see $out/output.log"
+	{
+		echo "# ip route get answers (kind, source port, device) on the unpatched"
+		echo "# $BASE_PKG $BASE_VERSION, recorded by scripts/regress.sh --base"
+		cat "$out/route-map.txt"
+	} >"$routemap"
+	log "recorded $(wc -l <"$out/route-map.txt") route answers in $routemap"
 	[ "$vm_rc" = 0 ] || die "the VM run failed with status $vm_rc; logs in $out"
 	exit 0
 fi
@@ -79,6 +93,21 @@ if [ "$vm_rc" != 0 ]; then
 	echo "the VM run failed with status $vm_rc (124 timeout, 125 splat); logs in $out"
 	failed=$((failed + 1))
 fi
-echo "regression: $same of $(wc -l <"$out/baseline.txt") baseline results reproduced"
+# the route map: every answer as the base gave it
+if [ -s "$out/route-map.txt" ]; then
+	mapdiff=$(diff <(grep -v '^#' "$routemap") "$out/route-map.txt" | grep -c '^[<>]' || true)
+	total=$(grep -vc '^#' "$routemap")
+	if [ "$mapdiff" = 0 ]; then
+		echo "route map: $total answers equal the base's"
+		same=$((same + 1))
+	else
+		echo "route map: $mapdiff lines differ from the base's $total answers (diff $routemap $out/route-map.txt)"
+		failed=$((failed + 1))
+	fi
+else
+	echo "route map: no answers from the VM (see $out/output.log)"
+	failed=$((failed + 1))
+fi
+echo "regression: $same of $(wc -l <"$out/baseline.txt") baseline results reproduced, and the route map"
 echo "$same passed, $failed failed"
 [ "$failed" = 0 ]

@@ -34,7 +34,9 @@ done
 log "booting the test kernel"
 start=$(date +%s)
 vm_rc=0
-"$ROOT/scripts/vm-run.sh" -t "${TEST_TIMEOUT:-3000}" -o "$out" -- "$ROOT/scripts/guest-tests.sh" \
+# the tests check that the guest brought up every vCPU it was given
+"$ROOT/scripts/vm-run.sh" -t "${TEST_TIMEOUT:-3000}" -o "$out" -- \
+	env LOWPOWER_MIN_CPUS="${VM_CPUS:-1}" "$ROOT/scripts/guest-tests.sh" \
 	"$GUEST_OUT/ksft/tools/testing/selftests" "${targets[@]}" || vm_rc=$?
 
 echo "boot+tests: $(($(date +%s) - start)) s"

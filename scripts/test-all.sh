@@ -1,8 +1,8 @@
 #!/bin/bash
 # make test: everything from scratch, one boot per kernel, one total.
 #
-# 1. the debug kernel (KASAN, lockdep, KUnit; build/obj): the KUnit suites
-#    at boot and the net/lowpower kselftests;
+# 1. the debug kernel (KASAN, lockdep, KUnit; build/obj), booted with two
+#    vCPUs: the KUnit suites at boot and the net/lowpower kselftests;
 # 2. the kernel without debug options (build/obj-regress, also used by
 #    make regress and make demo): the net/lowpower_jitter kselftest, whose
 #    timing needs a kernel that is not slowed down by KASAN.
@@ -17,7 +17,9 @@ S=$ROOT/scripts
 TARGETS=net/lowpower "$S/step.sh" config "$S/configure.sh"
 "$S/step.sh" build "$S/build.sh"
 rc=0
-"$S/run-tests.sh" net/lowpower || rc=1
+# SMP: two vCPUs (DEBUG_VM_CPUS=), so the per-CPU counters, the folds
+# and the weight publication run concurrently under lockdep and KASAN
+VM_CPUS=${DEBUG_VM_CPUS:-2} "$S/run-tests.sh" net/lowpower || rc=1
 
 TARGETS=net/lowpower_jitter OBJ=$BUILD/obj-regress DEBUG=0 \
 	"$S/step.sh" config-nodebug "$S/configure.sh" "$S/kconfig/regress.config"

@@ -4,14 +4,16 @@
 
 udp:    send FLOWS UDP flows (one socket, so one source port, each) of
         PACKETS datagrams; unconnected sockets, so every datagram is routed.
-phases: a heavy phase (a pool of flows sent as fast as possible), then a
+phases: a heavy phase (a pool of flows sent as fast as possible, optionally
+        replaced by new flows every FLOW_PACKETS packets), then a
         light one (a trickle of new flows); samples the tx_packets of the
         given devices every 100 ms and reports how long it took the traffic
         to spill onto more than one of them, and to come back to one.
 sink:   TCP server: accept one connection, count what arrives.
 stream: TCP client: one connection sending for SECONDS.
-bulk:   TCP client: CONNECTIONS connections, each paced to RATE bytes/s,
-        until SECONDS pass or the process is stopped (background load).
+bulk:   TCP client: CONNECTIONS connections, each paced to RATE bytes/s
+        in CHUNK-byte writes, until SECONDS pass or the process is stopped
+        (background load); fails if a connection fails.
 bulk-sink: TCP server: accept any number of connections, discard the data.
 """
 
@@ -93,8 +95,13 @@ def phases(args):
     start = time.monotonic()
     i = 0
     while time.monotonic() - start < args.heavy:
-        pool[i % len(pool)].sendto(payload, (args.dst, args.port))
+        k = i % len(pool)
+        pool[k].sendto(payload, (args.dst, args.port))
         i += 1
+        if args.flow_packets and i % (len(pool) * args.flow_packets) < len(pool):
+            # this flow ends, a new one (new source port) takes its place
+            pool[k].close()
+            pool[k] = socket.socket(args.family, socket.SOCK_DGRAM)
         if win.due():
             delta = win.take()
             total = sum(delta)
@@ -160,24 +167,31 @@ def stream(args):
 
 
 def bulk(args):
-    def one():
-        payload = b"x" * 8192
+    failed = []
+
+    def one(n):
+        payload = b"x" * args.chunk
+        src = ("", args.sport_base + n) if args.sport_base else None
         try:
-            with socket.create_connection((args.dst, args.port), timeout=10) as s:
+            with socket.create_connection((args.dst, args.port), timeout=10,
+                                          source_address=src) as s:
                 end = time.monotonic() + args.seconds
                 while time.monotonic() < end:
                     s.sendall(payload)
                     time.sleep(len(payload) / args.rate)
         except OSError as e:
-            print(f"bulk connection: {e}", file=sys.stderr)
+            print(f"bulk connection {n}: {e}", file=sys.stderr)
+            failed.append(n)
 
-    threads = [threading.Thread(target=one, daemon=True)
-               for _ in range(args.connections)]
+    threads = [threading.Thread(target=one, args=(n,), daemon=True)
+               for n in range(args.connections)]
     for t in threads:
         t.start()
         time.sleep(0.05)
     for t in threads:
         t.join()
+    if failed:
+        raise OSError(f"{len(failed)} of {args.connections} connections failed")
 
 
 def bulk_sink(args):
@@ -225,6 +239,9 @@ def main():
     p.add_argument("--pool", type=positive, default=64)
     p.add_argument("--size", type=positive, default=1400)
     p.add_argument("--light-pps", type=positive, default=50)
+    p.add_argument("--flow-packets", type=positive, default=0,
+                   help="heavy flows end after about this many packets "
+                        "and new ones start (default: the pool runs on)")
     p.set_defaults(func=phases)
 
     p = sub.add_parser("sink", help="TCP sink for one connection")
@@ -250,6 +267,11 @@ def main():
     p.add_argument("--rate", type=positive, default=100000,
                    help="bytes per second per connection")
     p.add_argument("--seconds", type=float, default=3600.0)
+    p.add_argument("--chunk", type=positive, default=8192,
+                   help="bytes per write; the pacing sleeps between writes")
+    p.add_argument("--sport-base", type=positive, default=0,
+                   help="connection i uses source port SPORT_BASE + i "
+                        "(default: ephemeral ports)")
     p.set_defaults(func=bulk)
 
     p = sub.add_parser("bulk-sink", help="TCP sink for many connections")

@@ -8,7 +8,7 @@
 #
 #   H1 ---- R ==== N veth links ==== H2 (198.51.100.1, 2001:db8:2::1)
 #
-# - the per-nexthop metrics (/proc/net/lowpower) count veth and forwarded
+# - the per-link metrics (/proc/net/lowpower) count veth and forwarded
 #   traffic;
 # - mode 0 spreads flows per the configured weights (within 15 %, the
 #   rule of forwarding/router_multipath.sh) and maps every flow exactly as
@@ -16,10 +16,17 @@
 #   mode 1 with lowpower_power_cost_weight 0;
 # - mode 1 puts >= 90 % of light traffic on one nexthop, spills onto more
 #   under heavy load and comes back when the load is gone;
+# - the path state is the link's: 10 IPv4 and 10 IPv6 prefixes whose
+#   routes list the links in alternating order consolidate light traffic
+#   on one link together, and spill together when their sum is heavy;
 # - a dead or linkdown nexthop is never chosen, in any mode, and the last
 #   live one keeps all flows;
 # - a TCP connection keeps its nexthop while the weights change under it
 #   and the mode is switched;
+# - forwarded TCP flows never change path in mode 1 while a burst makes
+#   the route spill and shrink, routes come and go and a third nexthop's
+#   neighbour fails, and are reordered no more than in mode 0
+#   (lowpower_flow_stability.sh, 3 links: flow_stability);
 # - switching modes and knobs, flapping links and replacing the routes
 #   under traffic is safe (a debug kernel reports misuse on the console).
 #
@@ -32,6 +39,8 @@ ALL_TESTS="
 	mode0_stock_mapping
 	mode1_light
 	mode1_spill
+	prefixes_light
+	prefixes_spill
 	down_never_chosen
 	tcp_keeps_path
 	switch_under_traffic
@@ -179,7 +188,8 @@ lp_defaults()
 	r_sysctl net.ipv4.lowpower_mode=0 net.ipv4.lowpower_ema_k_factor=512 \
 		net.ipv4.lowpower_power_cost_weight=100 \
 		net.ipv4.lowpower_spill_threshold=100000 \
-		net.ipv4.lowpower_epoch_ms=1000
+		net.ipv4.lowpower_epoch_ms=1000 \
+		net.ipv4.lowpower_flow_idle_ms=1000
 }
 
 # tx_packets of R's links r1..rN, on one line
@@ -203,6 +213,22 @@ sub_counts()
 	echo "${out% }"
 }
 
+# on_cpu I CMD...: run CMD pinned to CPU I modulo the CPUs online, so
+# that traffic runs on every CPU of an SMP kernel at once
+on_cpu()
+{
+	local cpu=$(($1 % $(nproc)))
+
+	shift
+	taskset -c "$cpu" "$@"
+}
+
+# net_rx: NET_RX softirqs handled per CPU so far, one line
+net_rx()
+{
+	awk '$1 == "NET_RX:" { $1 = ""; print }' /proc/softirqs | xargs
+}
+
 # send FAMILY WHERE ARGS...: UDP flows to H2, from R (local) or H1 (fwd)
 send()
 {
@@ -224,8 +250,9 @@ sent_split()
 	sub_counts "$before" "$after"
 }
 
-# lp_nh FAMILY: "tx_packets load_Bps eff_weight active" of R's nexthops
-# r1..rN of the multipath route, one line each, from /proc/net/lowpower
+# lp_nh FAMILY: "tx_packets load_Bps" of R's links r1..rN (device and
+# gateway of the multipath route's nexthops), one line each, from
+# /proc/net/lowpower
 lp_nh()
 {
 	local af
@@ -233,7 +260,7 @@ lp_nh()
 	if [ "$1" = 4 ]; then af=inet; else af=inet6; fi
 	ip netns exec "$R" cat /proc/net/lowpower |
 		awk -v af="$af" -v n="$N" '
-			$1 == af && $3 != "-" { row[$2] = $7 " " $8 " " $10 " " $11 }
+			$1 == af && $3 != "-" { row[$2] = $5 " " $6 }
 			END { for (i = 1; i <= n; i++) print row["r" i] }'
 }
 
@@ -314,10 +341,10 @@ metrics_grow()
 				[ "${l:-0}" = 0 ] || load=1
 			done
 			[ "$grown" -ge "$sent" ] ||
-				ret_set_ksft_status "$ksft_fail" "nexthop counters grew by $grown packets, $sent sent"
+				ret_set_ksft_status "$ksft_fail" "link counters grew by $grown packets, $sent sent"
 			[ "$load" = 1 ] ||
-				ret_set_ksft_status "$ksft_fail" "no nexthop has a load average"
-			log_test "IPv$f $where: per-nexthop metrics count veth traffic ($(topo_desc))"
+				ret_set_ksft_status "$ksft_fail" "no link has a load average"
+			log_test "IPv$f $where: per-link metrics count veth traffic ($(topo_desc))"
 		done
 	done
 	lp_defaults
@@ -393,11 +420,14 @@ mode1_spill()
 	for f in 4 6; do
 		RET=0
 		lp_defaults
+		# flows end and new ones start all the time: running flows
+		# keep their link, idle buckets follow the weights
 		r_sysctl net.ipv4.lowpower_spill_threshold=1000 \
-			net.ipv4.lowpower_epoch_ms=200
+			net.ipv4.lowpower_epoch_ms=200 \
+			net.ipv4.lowpower_flow_idle_ms=200
 		lp_mode 1
 		out=$(ip netns exec "$R" "${FLOWS[@]}" phases "$f" "$(dst "$f")" "$PORT" "$devs" \
-		      --heavy 3 --light 5)
+		      --heavy 3 --light 5 --flow-packets 20)
 		spill=$(sed -n 's/^spill_s //p' <<<"$out")
 		back=$(sed -n 's/^back_s //p' <<<"$out")
 		if [ -z "$spill" ] || [ "$spill" = -1.0 ]; then
@@ -417,6 +447,223 @@ mode1_spill()
 		log_test "IPv$f forwarded: mode 1 spills heavy traffic [$split] ($(topo_desc))"
 	done
 	lp_defaults
+}
+
+# PREFIXES prefixes over links r1 and r2, each route listing the two
+# nexthops in the other order than the one before it
+PREFIXES=10
+
+# prefix_dst FAMILY I: H2's address in prefix I
+prefix_dst()
+{
+	if [ "$1" = 4 ]; then echo "198.18.$2.1"; else echo "2001:db8:3$2::1"; fi
+}
+
+# prefixes_add / prefixes_del: the prefixes' routes on R, their addresses
+# on H2
+prefixes_add()
+{
+	local f i a b
+
+	for i in $(seq "$PREFIXES"); do
+		echo "address add $(prefix_dst 4 "$i")/32 dev lo"
+		echo "address add $(prefix_dst 6 "$i")/128 dev lo"
+	done | ip -n "$H2" -batch - || return 1
+	for f in 4 6; do
+		for i in $(seq "$PREFIXES"); do
+			a=1 b=2
+			[ $((i % 2)) = 1 ] || { a=2 b=1; }
+			echo "route replace $(prefix_dst "$f" "$i" | sed 's/1$/0/')/$([ "$f" = 4 ] && echo 24 || echo 64)" \
+				"nexthop via $(gw "$f" "$a") dev r$a nexthop via $(gw "$f" "$b") dev r$b"
+		done | ip -n "$R" -"$f" -batch - || return 1
+	done
+}
+
+prefixes_del()
+{
+	local f i
+
+	for f in 4 6; do
+		for i in $(seq "$PREFIXES"); do
+			echo "route del $(prefix_dst "$f" "$i" | sed 's/1$/0/')/$([ "$f" = 4 ] && echo 24 || echo 64)"
+		done | ip -n "$R" -"$f" -batch - || return 1
+	done
+	for i in $(seq "$PREFIXES"); do
+		echo "address del $(prefix_dst 4 "$i")/32 dev lo"
+		echo "address del $(prefix_dst 6 "$i")/128 dev lo"
+	done | ip -n "$H2" -batch -
+}
+
+# prefixes_send FAMILY WHERE ARGS...: one UDP sender per prefix, all at once
+prefixes_send()
+{
+	local f=$1 where=$2 ns i pids=() rc=0
+
+	shift 2
+	if [ "$where" = local ]; then ns=$R; else ns=$H1; fi
+	for i in $(seq "$PREFIXES"); do
+		on_cpu "$i" ip netns exec "$ns" "${FLOWS[@]}" udp "$f" \
+			"$(prefix_dst "$f" "$i")" "$PORT" "$@" >/dev/null &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || rc=1
+	done
+	return "$rc"
+}
+
+prefixes_light()
+{
+	local f where before after split share total
+
+	prefixes_add || { RET=$ksft_fail; log_test "cannot add the prefixes"; return; }
+	for f in 4 6; do
+		for where in local forwarded; do
+			RET=0
+			lp_defaults
+			lp_mode 1
+			before=$(r_tx)
+			prefixes_send "$f" "$where" --flows 20 --size 64 --pps 100 ||
+				ret_set_ksft_status "$ksft_fail" "a sender failed"
+			after=$(r_tx)
+			split=$(sub_counts "$before" "$after")
+			read -r share total <<<"$(top_share "$split")"
+			[ "$total" -ge $((PREFIXES * 20)) ] ||
+				ret_set_ksft_status "$ksft_fail" "$total of $((PREFIXES * 20)) packets left R"
+			[ "$share" -ge 90 ] ||
+				ret_set_ksft_status "$ksft_fail" "busiest link has $share % of $total packets"
+			log_test "IPv$f $where: mode 1 puts $share % of $PREFIXES prefixes' light traffic on one link, nexthops in alternating order [$split]"
+		done
+	done
+	lp_defaults
+	prefixes_del
+}
+
+prefixes_spill()
+{
+	local f before after split total second
+
+	prefixes_add || { RET=$ksft_fail; log_test "cannot add the prefixes"; return; }
+	for f in 4 6; do
+		RET=0
+		lp_defaults
+		# each prefix sends 0.6 x the threshold (750 B x 10/s = 60 kbit/s
+		# of 100), together 6 x: a link state per route would never spill
+		r_sysctl net.ipv4.lowpower_spill_threshold=100 \
+			net.ipv4.lowpower_epoch_ms=200
+		lp_mode 1
+		before=$(r_tx)
+		prefixes_send "$f" local --flows 60 --size 750 --pps 10 ||
+			ret_set_ksft_status "$ksft_fail" "a sender failed"
+		after=$(r_tx)
+		split=$(sub_counts "$before" "$after")
+		read -r _ total <<<"$(top_share "$split")"
+		second=$(awk '{ print ($1 < $2 ? $1 : $2) }' <<<"$split")
+		[ "$total" -ge $((PREFIXES * 60)) ] ||
+			ret_set_ksft_status "$ksft_fail" "$total of $((PREFIXES * 60)) packets left R"
+		[ $((100 * second)) -ge $((25 * total)) ] ||
+			ret_set_ksft_status "$ksft_fail" "the second link carried $second of $total packets, want >= 25 %"
+		log_test "IPv$f local: $PREFIXES prefixes at 0.6 x the spill threshold each spill together, second link $((100 * second / (total > 0 ? total : 1))) % [$split]"
+	done
+	lp_defaults
+	prefixes_del
+}
+
+# flow_run FAMILY MODE: 8 paced TCP flows forwarded from H1 to H2 over R's
+# 3 links, with a steady TCP load from R (one link's worth: the route runs
+# two active links in mode 1), a UDP burst from R (three), routes added and
+# deleted, and for IPv4 a failed neighbour on r3 (fib_multipath_use_neigh).
+# Prints "MOVED REORDERS SPILL" : flows seen on more than one link, the
+# sender's TCP reorder counters, r3's packets during the burst.
+flow_run()
+{
+	local f=$1 mode=$2 ipt=iptables sport=$((41000 + $1 * 100)) i l
+	local sinkpids=() loadpid flowpid r3a r3b moved=0 reorder pfx n
+
+	[ "$f" = 4 ] || ipt=ip6tables
+	lp_defaults
+	r_sysctl net.ipv4.lowpower_spill_threshold=400 \
+		net.ipv4.lowpower_epoch_ms=200 net.ipv4.fib_multipath_use_neigh=1
+	lp_mode "$mode"
+	ip netns exec "$R" "$ipt" -F FORWARD
+	for i in $(seq 0 7); do
+		for l in $(seq "$N"); do
+			ip netns exec "$R" "$ipt" -A FORWARD -o "r$l" -p tcp \
+				--sport $((sport + i))
+		done
+	done
+
+	ip netns exec "$H2" "${FLOWS[@]}" bulk-sink "$f" 5201 &
+	sinkpids+=($!)
+	ip netns exec "$H2" "${FLOWS[@]}" bulk-sink "$f" 5202 &
+	sinkpids+=($!)
+	sleep 1
+	# 60 kB/s = 480 kbit/s: more than one link's 400
+	ip netns exec "$R" "${FLOWS[@]}" bulk "$f" "$(dst "$f")" 5202 \
+		--connections 1 --rate 60000 --chunk 1000 --seconds 12 &
+	loadpid=$!
+	sleep 1
+	ip netns exec "$H1" nstat -n
+	ip netns exec "$H1" "${FLOWS[@]}" bulk "$f" "$(dst "$f")" 5201 \
+		--connections 8 --rate 2500 --chunk 250 --seconds 9 \
+		--sport-base "$sport" &
+	flowpid=$!
+	sleep 2
+
+	r3a=$(ip netns exec "$R" cat /sys/class/net/r3/statistics/tx_packets)
+	on_cpu 1 ip netns exec "$R" "${FLOWS[@]}" udp "$f" "$(dst "$f")" "$PORT" \
+		--flows 300 --packets 20 --size 1400 >/dev/null
+	r3b=$(ip netns exec "$R" cat /sys/class/net/r3/statistics/tx_packets)
+
+	if [ "$f" = 4 ]; then pfx=203.0.113.0/24; else pfx=2001:db8:99::/64; fi
+	for i in 1 2 3 4 5; do
+		ip -n "$R" -"$f" route add "$pfx" nexthop via "$(gw "$f" 1)" dev r1 \
+			nexthop via "$(gw "$f" 2)" dev r2
+		sleep 0.2
+		ip -n "$R" -"$f" route del "$pfx"
+		sleep 0.2
+	done
+	[ "$f" = 6 ] || ip -n "$R" neigh replace "$(gw 4 3)" dev r3 nud failed
+	wait "$flowpid" || echo "the forwarded flows failed" >&2
+	kill "$loadpid" "${sinkpids[@]}" 2>/dev/null
+	wait "$loadpid" "${sinkpids[@]}" 2>/dev/null
+	reorder=$(ip netns exec "$H1" nstat -az TcpExtTCPSACKReorder \
+			TcpExtTCPTSReorder TcpExtTCPRenoReorder |
+		  awk '$1 ~ /Reorder/ { n += $2 } END { print n + 0 }')
+
+	for i in $(seq 0 7); do
+		n=$(ip netns exec "$R" "$ipt" -vxnL FORWARD |
+		    awk -v p="spt:$((sport + i))([^0-9]|$)" '$0 ~ p && $1 > 0' | wc -l)
+		[ "$n" -le 1 ] || moved=$((moved + 1))
+		[ "$n" -ge 1 ] || moved=$((moved + 100))
+	done
+	ip netns exec "$R" "$ipt" -F FORWARD
+	[ "$f" = 6 ] || ip -n "$R" neigh replace "$(gw 4 3)" \
+		lladdr 02:00:00:00:03:02 dev r3 nud permanent
+	r_sysctl net.ipv4.fib_multipath_use_neigh=0
+	lp_defaults
+	echo "$moved $reorder $((r3b - r3a))"
+}
+
+flow_stability()
+{
+	local f moved reorder0 reorder1 spill
+
+	for f in 4 6; do
+		RET=0
+		read -r _ reorder0 _ <<<"$(flow_run "$f" 0)"
+		read -r moved reorder1 spill <<<"$(flow_run "$f" 1)"
+		if [ "$moved" -ge 100 ]; then
+			ret_set_ksft_status "$ksft_fail" "$((moved / 100)) of 8 flows sent nothing"
+		elif [ "$moved" -gt 0 ]; then
+			ret_set_ksft_status "$ksft_fail" "$moved of 8 flows changed path"
+		fi
+		[ "$spill" -gt 100 ] ||
+			ret_set_ksft_status "$ksft_fail" "the burst did not spill onto r3 ($spill packets)"
+		[ "$reorder1" -le "$reorder0" ] ||
+			ret_set_ksft_status "$ksft_fail" "TCP reorder events: $reorder1 in mode 1, $reorder0 in mode 0"
+		log_test "IPv$f forwarded: 8 TCP flows keep their path in mode 1 through spill ($spill packets on r3), route churn$([ "$f" = 4 ] && echo ", a failed neighbour"); reorder events $reorder1 (mode 0: $reorder0) ($(topo_desc))"
+	done
 }
 
 # set_link_state KIND up|down: link 1 dead (admin down on R) or linkdown
@@ -526,24 +773,29 @@ tcp_keeps_path()
 
 switch_under_traffic()
 {
-	local pids=() i f before after split total
+	local pids=() i f before after split total rx0 rx1 cpus=0
 
 	RET=0
 	lp_defaults
+	# the senders alternate between the CPUs: on an SMP kernel the
+	# per-CPU counters, folds and weight updates run concurrently
+	rx0=$(net_rx)
 	for f in 4 6; do
-		ip netns exec "$H1" "${FLOWS[@]}" udp "$f" "$(dst "$f")" "$PORT" \
+		on_cpu "$cpus" ip netns exec "$H1" "${FLOWS[@]}" udp "$f" "$(dst "$f")" "$PORT" \
 			--flows 400 --packets 10 --size 1000 --keep-going >/dev/null &
 		pids+=($!)
-		ip netns exec "$R" "${FLOWS[@]}" udp "$f" "$(dst "$f")" "$PORT" \
+		on_cpu $((cpus + 1)) ip netns exec "$R" "${FLOWS[@]}" udp "$f" "$(dst "$f")" "$PORT" \
 			--flows 400 --packets 10 --size 1000 --keep-going >/dev/null &
 		pids+=($!)
+		cpus=$((cpus + 2))
 	done
 	for i in $(seq 12); do
 		ip netns exec "$R" sysctl -qw net.ipv4.lowpower_mode=$((i % 2)) \
 			net.ipv4.lowpower_ema_k_factor=$((i * 85)) \
 			net.ipv4.lowpower_power_cost_weight=$((i * 80)) \
 			net.ipv4.lowpower_spill_threshold=$((i * 50)) \
-			net.ipv4.lowpower_epoch_ms=$((100 + i * 10)) ||
+			net.ipv4.lowpower_epoch_ms=$((100 + i * 10)) \
+			net.ipv4.lowpower_flow_idle_ms=$((10 + i * 40)) ||
 			ret_set_ksft_status "$ksft_fail" "sysctl writes failed in round $i"
 		case $((i % 4)) in
 		0) ip -n "$R" link set r2 down; ip -n "$R" link set r2 up ;;
@@ -554,6 +806,15 @@ switch_under_traffic()
 	done
 	for i in "${pids[@]}"; do
 		wait "$i" || ret_set_ksft_status "$ksft_fail" "a sender failed"
+	done
+	rx1=$(net_rx)
+	cpus=$(sub_counts "$rx0" "$rx1")
+	if [ -n "${LOWPOWER_MIN_CPUS:-}" ] && [ "$(nproc)" -lt "$LOWPOWER_MIN_CPUS" ]; then
+		ret_set_ksft_status "$ksft_fail" "$(nproc) CPUs online, $LOWPOWER_MIN_CPUS wanted"
+	fi
+	for i in $cpus; do
+		[ "$i" -gt 0 ] ||
+			ret_set_ksft_status "$ksft_fail" "a CPU handled no traffic: NET_RX per CPU [$cpus]"
 	done
 	restore_links || ret_set_ksft_status "$ksft_fail" "cannot restore the links"
 	lp_defaults
@@ -568,7 +829,7 @@ switch_under_traffic()
 	[ "$total" -ge 100 ] ||
 		ret_set_ksft_status "$ksft_fail" "$total of 100 packets left R afterwards"
 	lp_defaults
-	log_test "switching modes and knobs, flapping links, replacing routes under traffic ($(topo_desc))"
+	log_test "switching modes and knobs, flapping links, replacing routes under traffic on $(nproc) CPUs, NET_RX per CPU [$cpus] ($(topo_desc))"
 }
 
 if [ ! -e /proc/sys/net/ipv4/lowpower_mode ]; then
@@ -579,7 +840,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: needs root"
 	exit "$ksft_skip"
 fi
-for cmd in ip python3 sysctl; do
+for cmd in ip python3 sysctl taskset nstat iptables ip6tables; do
 	if ! command -v "$cmd" >/dev/null; then
 		echo "SKIP: $cmd not installed"
 		exit "$ksft_skip"
@@ -599,10 +860,11 @@ for topo in "${TOPOS[@]}"; do
 		echo "FAIL: cannot build the topology ($topo)"
 		exit "$ksft_fail"
 	fi
-	for t in $ALL_TESTS; do
+	for t in ${LOWPOWER_TESTS:-$ALL_TESTS}; do
 		case $N:$t in
 		2:*) ;;
 		*:tcp_keeps_path|*:switch_under_traffic|*:metrics_grow) continue ;;
+		*:prefixes_light|*:prefixes_spill) continue ;;
 		esac
 		$t
 	done
