@@ -4,7 +4,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: help deps source tree export apply config build test check bisect \
-	demo clean distclean
+	demo clean distclean regress regress-base regress-base-map
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:[^#]*## /\t/' | expand -t 12
@@ -37,13 +37,17 @@ test: ## all of it from scratch: build, boot, run KUnit + kselftests, count
 check: source ## fast lint: series, checkpatch --strict, zero-fuzz apply, shellcheck
 	@$(S)/check.sh
 
-regress: tree ## upstream fib/multipath selftests in mode 0 vs the recorded base results
+regress: tree ## upstream fib/multipath selftests and route map in mode 0 vs the base's
 	@$(S)/step.sh deps $(S)/install-deps.sh
 	@$(S)/regress.sh
 
 regress-base: tree ## record the base results: the same selftests on the unpatched base
 	@$(S)/step.sh deps $(S)/install-deps.sh
 	@$(S)/regress.sh --base
+
+regress-base-map: tree ## record only the base's route map (docs/regress-route-map.txt)
+	@$(S)/step.sh deps $(S)/install-deps.sh
+	@$(S)/regress.sh --base-map
 
 bisect: config ## build every prefix of the series (incremental, ccache)
 	@$(S)/bisect-build.sh
@@ -53,7 +57,8 @@ demo: ## the main job: build and boot the patched kernel, show it running
 
 clean: ## remove kernel objects and VM logs
 	rm -rf build/obj build/obj-bisect build/obj-regress build/obj-base \
-		build/vm build/vm-regress build/vm-regress-base build/demo
+		build/vm build/vm-jitter build/vm-weighted build/vm-quick \
+		build/vm-regress build/vm-regress-base build/demo
 
 distclean: ## remove all of build/ (extracted source, work tree, objects)
 	rm -rf build

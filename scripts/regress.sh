@@ -12,19 +12,23 @@
 # base's, recorded in docs/regress-route-map.txt, with the feature's
 # static key on in another namespace.
 #
-# usage: regress.sh [--base]
-#   --base  build and run the unpatched base instead, and record its
-#           results and route map as the baseline
+# usage: regress.sh [--base | --base-map]
+#   --base      build and run the unpatched base instead, and record its
+#               results and route map as the baseline
+#   --base-map  the same, but record only the route map
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-base=0
+base=0 maponly=()
 case $# in
 0) ;;
-1) [ "$1" = --base ] || die "unknown argument '$1' (usage: regress.sh [--base])"
-   base=1 ;;
-*) die "usage: regress.sh [--base]" ;;
+1) case $1 in
+   --base) base=1 ;;
+   --base-map) base=1 maponly=(--map-only) ;;
+   *) die "unknown argument '$1' (usage: regress.sh [--base | --base-map])" ;;
+   esac ;;
+*) die "usage: regress.sh [--base | --base-map]" ;;
 esac
 baseline=$ROOT/docs/regress-baseline.txt
 routemap=$ROOT/docs/regress-route-map.txt
@@ -54,23 +58,27 @@ cp -a "$tree/tools/testing/selftests" "$out/ksft/"
 vm_rc=0
 KERNEL=$obj/arch/x86/boot/bzImage "$ROOT/scripts/vm-run.sh" -t 3600 -o "$out" -- \
 	"$ROOT/scripts/guest-regress.sh" "$GUEST_OUT/ksft/selftests/net" \
-	"$GUEST_OUT/route-map.txt" || vm_rc=$?
+	"$GUEST_OUT/route-map.txt" "${maponly[@]}" || vm_rc=$?
 grep -E '^### ' "$out/output.log" | awk '
 	/: start / { s[$2] = $4 } /: exit / { printf "%s exit %s, %d s\n", $2, $4, $5 - s[$2] }'
 
-# "script: TEST: description [ STATUS ]", whitespace squeezed
-sed -nE 's/^([a-z_]+): +TEST: +(.*[^ ]) +\[ *([A-Z]+) *\]$/\1: \2 [\3]/p' \
-	"$out/output.log" | tr -s ' ' | sort >"$out/results.txt"
-[ -s "$out/results.txt" ] || die "no TEST results in $out/output.log"
+if [ ${#maponly[@]} = 0 ]; then
+	# "script: TEST: description [ STATUS ]", whitespace squeezed
+	sed -nE 's/^([a-z_]+): +TEST: +(.*[^ ]) +\[ *([A-Z]+) *\]$/\1: \2 [\3]/p' \
+		"$out/output.log" | tr -s ' ' | sort >"$out/results.txt"
+	[ -s "$out/results.txt" ] || die "no TEST results in $out/output.log"
+fi
 
 if [ $base = 1 ]; then
-	{
-		echo "# TEST results of the upstream regression selftests on the"
-		echo "# unpatched $BASE_PKG $BASE_VERSION, recorded by scripts/regress.sh --base"
-		echo "# (kernel: $(grep -m1 -o 'guest-regress: [^,]*' "$out/output.log"))"
-		cat "$out/results.txt"
-	} >"$baseline"
-	log "recorded $(wc -l <"$out/results.txt") results in $baseline"
+	if [ ${#maponly[@]} = 0 ]; then
+		{
+			echo "# TEST results of the upstream regression selftests on the"
+			echo "# unpatched $BASE_PKG $BASE_VERSION, recorded by scripts/regress.sh --base"
+			echo "# (kernel: $(grep -m1 -o 'guest-regress: [^,]*' "$out/output.log"))"
+			cat "$out/results.txt"
+		} >"$baseline"
+		log "recorded $(wc -l <"$out/results.txt") results in $baseline"
+	fi
 	[ -s "$out/route-map.txt" ] || die "no route map in $out; see $out/output.log"
 	{
 		echo "# ip route get answers (kind, source port, device) on the unpatched"

@@ -4,6 +4,7 @@
 # into a writable copy of the tree's selftests; then count the results.
 #
 # usage: run-tests.sh [TARGET...]   (default: every selftests/ target)
+# LOWPOWER_PROGS="a.sh ...": run only these scripts of the target(s)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -36,7 +37,8 @@ start=$(date +%s)
 vm_rc=0
 # the tests check that the guest brought up every vCPU it was given
 "$ROOT/scripts/vm-run.sh" -t "${TEST_TIMEOUT:-3000}" -o "$out" -- \
-	env LOWPOWER_MIN_CPUS="${VM_CPUS:-1}" "$ROOT/scripts/guest-tests.sh" \
+	env LOWPOWER_MIN_CPUS="${VM_CPUS:-1}" LOWPOWER_PROGS="${LOWPOWER_PROGS:-}" \
+	"$ROOT/scripts/guest-tests.sh" \
 	"$GUEST_OUT/ksft/tools/testing/selftests" "${targets[@]}" || vm_rc=$?
 
 echo "boot+tests: $(($(date +%s) - start)) s"

@@ -2,10 +2,14 @@
 # make test: everything from scratch, one boot per kernel, one total.
 #
 # 1. the debug kernel (KASAN, lockdep, KUnit; build/obj), booted with two
-#    vCPUs: the KUnit suites at boot and the net/lowpower kselftests;
+#    vCPUs: the KUnit suites at boot and the net/lowpower kselftests on
+#    2 and 3 links (sysctl, multipath, flow stability);
 # 2. the kernel without debug options (build/obj-regress, also used by
 #    make regress and make demo): the net/lowpower_jitter kselftest, whose
-#    timing needs a kernel that is not slowed down by KASAN.
+#    timing needs a kernel that is not slowed down by KASAN, and, in a
+#    boot of its own, net/lowpower on 4 weighted links (the same code
+#    paths as on 2, so CI time goes to the debug kernel where it finds
+#    most).
 # Ends with "N passed, N failed" summed over both.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -19,16 +23,21 @@ TARGETS=net/lowpower "$S/step.sh" config "$S/configure.sh"
 rc=0
 # SMP: two vCPUs (DEBUG_VM_CPUS=), so the per-CPU counters, the folds
 # and the weight publication run concurrently under lockdep and KASAN
-VM_CPUS=${DEBUG_VM_CPUS:-2} "$S/run-tests.sh" net/lowpower || rc=1
+VM_CPUS=${DEBUG_VM_CPUS:-2} \
+	LOWPOWER_PROGS="lowpower_sysctl.sh lowpower_multipath.sh lowpower_flow_stability.sh" \
+	"$S/run-tests.sh" net/lowpower || rc=1
 
-TARGETS=net/lowpower_jitter OBJ=$BUILD/obj-regress DEBUG=0 \
+TARGETS="net/lowpower_jitter net/lowpower" OBJ=$BUILD/obj-regress DEBUG=0 \
 	"$S/step.sh" config-nodebug "$S/configure.sh" "$S/kconfig/regress.config"
 OBJ=$BUILD/obj-regress "$S/step.sh" build-nodebug "$S/build.sh"
 NO_KUNIT=1 OBJ=$BUILD/obj-regress OUT=$BUILD/vm-jitter \
 	"$S/run-tests.sh" net/lowpower_jitter || rc=1
+NO_KUNIT=1 OBJ=$BUILD/obj-regress OUT=$BUILD/vm-weighted \
+	LOWPOWER_PROGS=lowpower_multipath_weighted.sh \
+	"$S/run-tests.sh" net/lowpower || rc=1
 
 pass=0 fail=0
-for f in "$BUILD/vm/summary" "$BUILD/vm-jitter/summary"; do
+for f in "$BUILD/vm/summary" "$BUILD/vm-jitter/summary" "$BUILD/vm-weighted/summary"; do
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$f" 2>/dev/null | tail -n 1 || true)
 	if [ -z "$line" ]; then
 		echo "no result line in $f: counted as one failure"

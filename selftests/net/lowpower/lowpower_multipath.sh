@@ -427,7 +427,7 @@ mode1_spill()
 			net.ipv4.lowpower_flow_idle_ms=200
 		lp_mode 1
 		out=$(ip netns exec "$R" "${FLOWS[@]}" phases "$f" "$(dst "$f")" "$PORT" "$devs" \
-		      --heavy 3 --light 5 --flow-packets 20)
+		      --heavy 3 --light 8 --flow-packets 20)
 		spill=$(sed -n 's/^spill_s //p' <<<"$out")
 		back=$(sed -n 's/^back_s //p' <<<"$out")
 		if [ -z "$spill" ] || [ "$spill" = -1.0 ]; then
@@ -577,7 +577,9 @@ prefixes_spill()
 # sender's TCP reorder counters, r3's packets during the burst.
 flow_run()
 {
-	local f=$1 mode=$2 ipt=iptables sport=$((41000 + $1 * 100)) i l
+	# each run its own source ports: the last run's connections are in
+	# TIME_WAIT
+	local f=$1 mode=$2 ipt=iptables sport=$((41000 + $1 * 100 + $2 * 10)) i l
 	local sinkpids=() loadpid flowpid r3a r3b moved=0 reorder pfx n
 
 	[ "$f" = 4 ] || ipt=ip6tables
