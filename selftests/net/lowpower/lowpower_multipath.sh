@@ -427,7 +427,7 @@ mode1_spill()
 			net.ipv4.lowpower_flow_idle_ms=200
 		lp_mode 1
 		out=$(ip netns exec "$R" "${FLOWS[@]}" phases "$f" "$(dst "$f")" "$PORT" "$devs" \
-		      --heavy 3 --light 8 --flow-packets 20)
+		      --heavy 3 --light 12 --flow-packets 20)
 		spill=$(sed -n 's/^spill_s //p' <<<"$out")
 		back=$(sed -n 's/^back_s //p' <<<"$out")
 		if [ -z "$spill" ] || [ "$spill" = -1.0 ]; then
@@ -438,9 +438,11 @@ mode1_spill()
 		fi
 		log_test "IPv$f local: mode 1 spills under load after ${spill:-?} s, back on one nexthop ${back:-?} s after it ($(topo_desc))"
 
-		# forwarded: heavy flows from H1 must use more than one link
+		# forwarded: heavy flows from H1 must use more than one link;
+		# paced over 1.3 s, so that epochs pass while they arrive
 		RET=0
-		split=$(sent_split "$f" forwarded --flows 64 --packets 40 --size 1400)
+		split=$(sent_split "$f" forwarded --flows 64 --packets 40 --size 1400 \
+			--pps 2000)
 		read -r share _ <<<"$(top_share "$split")"
 		[ "$share" -le 90 ] ||
 			ret_set_ksft_status "$ksft_fail" "busiest link kept $share % under heavy forwarded load [$split]"
