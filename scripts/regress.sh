@@ -46,7 +46,9 @@ else
 	[ -f "$routemap" ] || die "$routemap missing; record it with regress.sh --base"
 fi
 
-WORK=$tree OBJ=$obj BASE=$base DEBUG=0 TARGETS=net/lowpower_jitter "$ROOT/scripts/configure.sh" \
+# the configuration make test gives this kernel, so that it is not rebuilt
+WORK=$tree OBJ=$obj BASE=$base DEBUG=0 TARGETS="net/lowpower_jitter net/lowpower" \
+	"$ROOT/scripts/configure.sh" \
 	"$ROOT/scripts/kconfig/regress.config"
 WORK=$tree OBJ=$obj "$ROOT/scripts/build.sh"
 
