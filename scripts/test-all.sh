@@ -3,7 +3,7 @@
 #
 # 1. the debug kernel (KASAN, lockdep, KUnit; build/obj), booted with two
 #    vCPUs: the KUnit suites at boot and the net/lowpower kselftests on
-#    2 and 3 links (sysctl, multipath, flow stability);
+#    2 and 3 links (sysctl, multipath, nexthop groups, flow stability);
 # 2. the kernel without debug options (build/obj-regress, also used by
 #    make regress and make demo): the net/lowpower_jitter kselftest, whose
 #    timing needs a kernel that is not slowed down by KASAN, and, in a
@@ -24,7 +24,7 @@ rc=0
 # SMP: two vCPUs (DEBUG_VM_CPUS=), so the per-CPU counters, the folds
 # and the weight publication run concurrently under lockdep and KASAN
 VM_CPUS=${DEBUG_VM_CPUS:-2} \
-	LOWPOWER_PROGS="lowpower_sysctl.sh lowpower_multipath.sh lowpower_flow_stability.sh" \
+	LOWPOWER_PROGS="lowpower_sysctl.sh lowpower_multipath.sh lowpower_nexthop_groups.sh lowpower_flow_stability.sh" \
 	"$S/run-tests.sh" net/lowpower || rc=1
 
 TARGETS="net/lowpower_jitter net/lowpower" OBJ=$BUILD/obj-regress DEBUG=0 \

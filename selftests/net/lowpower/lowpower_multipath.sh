@@ -49,6 +49,8 @@ ALL_TESTS="
 lib_dir=$(dirname "$0")/..
 # shellcheck source=lib.sh
 source "$lib_dir/lib.sh"
+# shellcheck source=selftests/net/lowpower/lowpower_lib.sh
+source "$(dirname "$0")/lowpower_lib.sh"
 FLOWS=(python3 "$(dirname "$0")/lowpower_flows.py")
 
 DST4=198.51.100.1
@@ -56,6 +58,7 @@ DST6=2001:db8:2::1
 PORT=9
 N=0
 WEIGHTS=()
+KIND=legacy
 
 # per family: destination, "ip" options, sysctl tree
 dst() { if [ "$1" = 4 ]; then echo "$DST4"; else echo "$DST6"; fi; }
@@ -157,7 +160,8 @@ restore_links()
 	add_routes
 }
 
-# the multipath routes of R, one nexthop per link
+# the multipath routes of R, one nexthop per link, of kind $KIND
+# (lp_route: legacy, or nexthop objects in group 400 or 600)
 add_routes()
 {
 	local f i nhs
@@ -165,10 +169,10 @@ add_routes()
 	for f in 4 6; do
 		nhs=()
 		for i in $(seq "$N"); do
-			nhs+=(nexthop via "$(gw "$f" "$i")" dev "r$i" weight "${WEIGHTS[i - 1]}")
+			nhs+=("$(gw "$f" "$i") r$i ${WEIGHTS[i - 1]}")
 		done
-		ip -n "$R" -"$f" route replace "$(dst "$f" | sed 's/1$/0/')/$([ "$f" = 4 ] && echo 24 || echo 64)" \
-			"${nhs[@]}" || return 1
+		lp_route "$R" "$f" "$(dst "$f" | sed 's/1$/0/')/$([ "$f" = 4 ] && echo 24 || echo 64)" \
+			"$KIND" $((f * 100)) "${nhs[@]}" || return 1
 	done
 }
 
@@ -315,7 +319,13 @@ top_share()
 
 topo_desc()
 {
-	echo "$N nexthops, weights ${WEIGHTS[*]}"
+	local kind=""
+
+	case $KIND in
+	group) kind=", hash-threshold nexthop group" ;;
+	resilient) kind=", resilient nexthop group" ;;
+	esac
+	echo "$N nexthops, weights ${WEIGHTS[*]}$kind"
 }
 
 metrics_grow()
@@ -803,8 +813,8 @@ switch_under_traffic()
 			ret_set_ksft_status "$ksft_fail" "sysctl writes failed in round $i"
 		case $((i % 4)) in
 		0) ip -n "$R" link set r2 down; ip -n "$R" link set r2 up ;;
-		1) ip -n "$R" -4 route flush "${DST4%1}0/24"; add_routes ;;
-		2) ip -n "$R" -6 route flush "${DST6%1}/64"; add_routes ;;
+		1) ip -n "$R" -4 route del "${DST4%1}0/24"; add_routes ;;
+		2) ip -n "$R" -6 route del "${DST6%1}/64"; add_routes ;;
 		3) route_map 4 8 >/dev/null; route_map 6 8 >/dev/null ;;
 		esac
 	done
@@ -857,20 +867,30 @@ trap cleanup EXIT
 # depends on the number of nexthops and their weights.  LOWPOWER_TOPOS
 # picks topologies: "N W1..WN" entries separated by ";" (each a pass of
 # its own; lowpower_multipath_weighted.sh sets "4 1 2 3 4").
+# LOWPOWER_ROUTES picks the kinds of route R has (lp_route), each a pass
+# of its own: legacy multipath routes by default,
+# lowpower_nexthop_groups.sh runs "group resilient".
 IFS=';' read -r -a TOPOS <<<"${LOWPOWER_TOPOS:-2 1 1}"
-for topo in "${TOPOS[@]}"; do
-	# shellcheck disable=SC2086 # split into N and weights
-	if ! build_topo $topo; then
-		echo "FAIL: cannot build the topology ($topo)"
-		exit "$ksft_fail"
-	fi
-	for t in ${LOWPOWER_TESTS:-$ALL_TESTS}; do
-		case $N:$t in
-		2:*) ;;
-		*:tcp_keeps_path|*:switch_under_traffic|*:metrics_grow) continue ;;
-		*:prefixes_light|*:prefixes_spill) continue ;;
-		esac
-		$t
+read -r -a KINDS <<<"${LOWPOWER_ROUTES:-legacy}"
+if ! lp_route_kinds_check "${KINDS[@]}"; then
+	echo "FAIL: bad LOWPOWER_ROUTES"
+	exit "$ksft_fail"
+fi
+for KIND in "${KINDS[@]}"; do
+	for topo in "${TOPOS[@]}"; do
+		# shellcheck disable=SC2086 # split into N and weights
+		if ! build_topo $topo; then
+			echo "FAIL: cannot build the topology ($topo, $KIND routes)"
+			exit "$ksft_fail"
+		fi
+		for t in ${LOWPOWER_TESTS:-$ALL_TESTS}; do
+			case $N:$t in
+			2:*) ;;
+			*:tcp_keeps_path|*:switch_under_traffic|*:metrics_grow) continue ;;
+			*:prefixes_light|*:prefixes_spill) continue ;;
+			esac
+			$t
+		done
 	done
 done
 

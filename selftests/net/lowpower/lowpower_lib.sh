@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers shared by the lowpower selftests (net/lowpower and
+# net/lowpower_jitter).  Source after net/lib.sh.
+
+# The kinds of multipath route the tests run on: legacy multipath routes
+# ("nexthop via ... nexthop via ..."), and routes over nexthop objects
+# (what routing daemons such as FRR install): a hash-threshold group
+# ("group") or a resilient group ("resilient").
+LP_ROUTE_KINDS="legacy group resilient"
+
+# lp_route NS FAMILY PREFIX KIND ID "GW DEV WEIGHT"...: make (or replace)
+# a multipath route to PREFIX in NS, one nexthop per "GW DEV WEIGHT".  For
+# the group kinds the nexthops get ids ID+1, ID+2, ... and the group ID;
+# a resilient group has 512 buckets, an idle timer of 1 s and no
+# unbalanced timer.
+lp_route()
+{
+	local ns=$1 f=$2 prefix=$3 kind=$4 id=$5 i=0 gw dev w p grp=""
+	local -a nhs=() type=()
+
+	shift 5
+	case $kind in
+	legacy)
+		for p in "$@"; do
+			read -r gw dev w <<<"$p"
+			nhs+=(nexthop via "$gw" dev "$dev" weight "$w")
+		done
+		ip -n "$ns" -"$f" route replace "$prefix" "${nhs[@]}"
+		return
+		;;
+	group) type=(type mpath) ;;
+	resilient)
+		type=(type resilient buckets 512 idle_timer 1 unbalanced_timer 0)
+		;;
+	*)
+		echo "lp_route: unknown route kind '$kind'" >&2
+		return 1
+		;;
+	esac
+	for p in "$@"; do
+		i=$((i + 1))
+		read -r gw dev w <<<"$p"
+		ip -n "$ns" nexthop replace id $((id + i)) via "$gw" dev "$dev" ||
+			return 1
+		grp+="${grp:+/}$((id + i)),$w"
+	done
+	ip -n "$ns" nexthop replace id "$id" group "$grp" "${type[@]}" ||
+		return 1
+	ip -n "$ns" -"$f" route replace "$prefix" nhid "$id"
+}
+
+# lp_route_kinds_check KIND...: fail with a message unless every KIND is
+# one lp_route knows
+lp_route_kinds_check()
+{
+	local k
+
+	for k in "$@"; do
+		case " $LP_ROUTE_KINDS " in
+		*" $k "*) ;;
+		*)
+			echo "unknown route kind '$k' (want one of: $LP_ROUTE_KINDS)" >&2
+			return 1
+			;;
+		esac
+	done
+}
