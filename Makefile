@@ -4,7 +4,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: help deps source tree export apply config build test check bisect \
-	demo clean distclean regress regress-base regress-base-map
+	demo clean distclean regress regress-base regress-base-map soak
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:[^#]*## /\t/' | expand -t 12
@@ -34,6 +34,9 @@ build: config ## build the test kernel (out of tree, ccache)
 test: ## all of it from scratch: build, boot, run KUnit + kselftests, count
 	@$(S)/test-all.sh
 
+soak: ## churn soak, SMP debug kernel, kmemleak, fault injection (SOAK_S=600)
+	@$(S)/soak.sh
+
 check: source ## fast lint: series, checkpatch --strict, zero-fuzz apply, shellcheck
 	@$(S)/check.sh
 
@@ -58,7 +61,7 @@ demo: ## the main job: build and boot the patched kernel, show it running
 clean: ## remove kernel objects and VM logs
 	rm -rf build/obj build/obj-bisect build/obj-regress build/obj-base \
 		build/vm build/vm-jitter build/vm-weighted build/vm-quick \
-		build/vm-regress build/vm-regress-base build/demo
+		build/vm-regress build/vm-regress-base build/vm-soak build/demo
 
 distclean: ## remove all of build/ (extracted source, work tree, objects)
 	rm -rf build

@@ -32,12 +32,19 @@ for t in "${targets[@]}"; do
 		die "cannot build the selftests of $t"
 done
 
+# the soak's settings (scripts/soak.sh) go to the guest as they are
+soak_env=()
+while IFS= read -r v; do
+	soak_env+=("$v")
+done < <(env | grep -E '^LOWPOWER_SOAK_[A-Z]+=' || true)
+
 log "booting the test kernel"
 start=$(date +%s)
 vm_rc=0
 # the tests check that the guest brought up every vCPU it was given
 "$ROOT/scripts/vm-run.sh" -t "${TEST_TIMEOUT:-3000}" -o "$out" -- \
 	env LOWPOWER_MIN_CPUS="${VM_CPUS:-1}" LOWPOWER_PROGS="${LOWPOWER_PROGS:-}" \
+	"${soak_env[@]}" \
 	"$ROOT/scripts/guest-tests.sh" \
 	"$GUEST_OUT/ksft/tools/testing/selftests" "${targets[@]}" || vm_rc=$?
 

@@ -4,6 +4,8 @@
 # 1. the debug kernel (KASAN, lockdep, KUnit; build/obj), booted with two
 #    vCPUs: the KUnit suites at boot and the net/lowpower kselftests on
 #    2 and 3 links (sysctl, multipath, nexthop groups, flow stability);
+#    then, booted again with kmemleak on, the churn soak for 2 minutes
+#    (scripts/soak.sh);
 # 2. the kernel without debug options (build/obj-regress, also used by
 #    make regress and make demo): the net/lowpower_jitter kselftest, whose
 #    timing needs a kernel that is not slowed down by KASAN, and, in a
@@ -27,6 +29,10 @@ VM_CPUS=${DEBUG_VM_CPUS:-2} \
 	LOWPOWER_PROGS="lowpower_sysctl.sh lowpower_multipath.sh lowpower_nexthop_groups.sh lowpower_flow_stability.sh" \
 	"$S/run-tests.sh" net/lowpower || rc=1
 
+# the churn soak on the same kernel, 2 minutes (CI_SOAK_S=), in a boot of
+# its own: kmemleak=on costs what the other tests need not pay
+SOAK_S=${CI_SOAK_S:-120} OUT=$BUILD/vm-soak "$S/soak.sh" || rc=1
+
 TARGETS="net/lowpower_jitter net/lowpower" OBJ=$BUILD/obj-regress DEBUG=0 \
 	"$S/step.sh" config-nodebug "$S/configure.sh" "$S/kconfig/regress.config"
 OBJ=$BUILD/obj-regress "$S/step.sh" build-nodebug "$S/build.sh"
@@ -37,7 +43,8 @@ NO_KUNIT=1 OBJ=$BUILD/obj-regress OUT=$BUILD/vm-weighted \
 	"$S/run-tests.sh" net/lowpower || rc=1
 
 pass=0 fail=0
-for f in "$BUILD/vm/summary" "$BUILD/vm-jitter/summary" "$BUILD/vm-weighted/summary"; do
+for f in "$BUILD/vm/summary" "$BUILD/vm-soak/summary" "$BUILD/vm-jitter/summary" \
+	"$BUILD/vm-weighted/summary"; do
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$f" 2>/dev/null | tail -n 1 || true)
 	if [ -z "$line" ]; then
 		echo "no result line in $f: counted as one failure"

@@ -84,7 +84,10 @@ cmdline+=" init=$ROOT/scripts/guest-init.sh LP_ROOT=$ROOT panic=-1"
 # boot (seen: 14 s per link with two vCPUs), which trips the 21 s default
 # of RCU's stall checks (a "GP start stall" warning) with nothing wrong in
 # the kernel.  A stall that lasts stays reported, after 120 s.
-cmdline+=" rcupdate.rcu_cpu_stall_timeout=120 ${APPEND:-}"
+# The same stall trips the soft-lockup detector's default 20 s (seen:
+# "stuck for 26s" in PID 1 while the links are enabled); watchdog_thresh=60
+# makes it 120 s as well.
+cmdline+=" rcupdate.rcu_cpu_stall_timeout=120 watchdog_thresh=60 ${APPEND:-}"
 
 rc=0
 if [ $quiet = 0 ]; then

@@ -1,0 +1,425 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Churn soak of lowpower multipath (make soak; 2 minutes in make test).
+# On lowpower_multipath.sh's topology with 3 links, for LOWPOWER_SOAK_S
+# seconds (default 120), TCP and UDP flows run from R (local) and from H1
+# (forwarded), IPv4 and IPv6, while a chaos loop, one operation at a time:
+#
+# - replaces R's routes, switching between legacy multipath routes and
+#   routes over hash-threshold and resilient nexthop groups;
+# - deletes and re-adds the routes, a whole nexthop group, or one member;
+# - flaps a link;
+# - makes a namespace with a multipath route and traffic in lowpower
+#   mode and deletes it with the traffic in flight;
+# - switches lowpower_mode (also in a second namespace) and the knobs to
+#   random valid values, and writes invalid values (which must fail and
+#   change nothing);
+# - reads the state: /proc/net/lowpower, ip route get, ip nexthop show;
+# - with LOWPOWER_SOAK_FAULTS=1, makes one of the above configuration
+#   changes with failslab and fail_page_alloc failing its allocations
+#   (task filter: only the commands of that operation), then restores.
+#
+# After every operation the routes are restored and every flow of a
+# sample must still be routed over a live link, and R must reach H2
+# (traffic never blackholed while a usable nexthop exists).  At the end:
+# no kernel splat in dmesg (KASAN, lockdep, RCU stall, WARN, soft
+# lockup), with LOWPOWER_SOAK_KMEMLEAK=1 no kmemleak report after a scan
+# (boot with kmemleak=on), and the feature's static key off again once
+# every namespace is back in mode 0: a namespace in mode 0 then counts
+# no traffic (checked to count while another namespace has a mode on).
+# Prints the count of each operation.
+#
+# shellcheck disable=SC2317 # soak is called through LOWPOWER_TESTS
+
+SOAK_S=${LOWPOWER_SOAK_S:-120}
+DEBUGFS=/sys/kernel/debug
+
+# soak_sh NS SCRIPT [ARG...]: run SCRIPT with sh in NS
+soak_sh()
+{
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" sh -c "$@"
+}
+
+# soak_traffic_start: background senders; their pids in SOAK_PIDS
+soak_traffic_start()
+{
+	local f cpu=0
+
+	SOAK_PIDS=()
+	for f in 4 6; do
+		ip netns exec "$H2" "${FLOWS[@]}" bulk-sink "$f" $((5100 + f)) >/dev/null 2>&1 &
+		SOAK_PIDS+=($!)
+	done
+	sleep 1
+	for f in 4 6; do
+		on_cpu "$cpu" ip netns exec "$R" "${FLOWS[@]}" bulk "$f" "$(dst "$f")" \
+			$((5100 + f)) --connections 2 --rate 20000 --seconds "$SOAK_S" \
+			>/dev/null 2>&1 &
+		SOAK_PIDS+=($!)
+		on_cpu $((cpu + 1)) ip netns exec "$H1" "${FLOWS[@]}" bulk "$f" "$(dst "$f")" \
+			$((5100 + f)) --connections 2 --rate 20000 --seconds "$SOAK_S" \
+			>/dev/null 2>&1 &
+		SOAK_PIDS+=($!)
+		cpu=$((cpu + 2))
+	done
+	# a new UDP flow every 100 ms, 2 datagrams each, until stopped
+	for f in 4 6; do
+		on_cpu "$cpu" ip netns exec "$R" "${FLOWS[@]}" udp "$f" "$(dst "$f")" "$PORT" \
+			--flows 1000000 --packets 2 --pps 20 --size 200 --keep-going \
+			>/dev/null 2>&1 &
+		SOAK_PIDS+=($!)
+		on_cpu $((cpu + 1)) ip netns exec "$H1" "${FLOWS[@]}" udp "$f" "$(dst "$f")" "$PORT" \
+			--flows 1000000 --packets 2 --pps 20 --size 200 --keep-going \
+			>/dev/null 2>&1 &
+		SOAK_PIDS+=($!)
+		cpu=$((cpu + 2))
+	done
+}
+
+soak_traffic_stop()
+{
+	local p
+
+	for p in "${SOAK_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${SOAK_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	SOAK_PIDS=()
+}
+
+# soak_reachable: every flow of a sample is routed over a live link of R,
+# and R reaches H2 (IPv4 and IPv6); 0 if so
+soak_reachable()
+{
+	local f map n
+
+	for f in 4 6; do
+		map=$(route_map "$f" 8)
+		n=$(grep -ow 'r[0-9]' <<<"$map" | wc -l)
+		[ "$n" = 8 ] || { echo "IPv$f: $n of 8 flows routed [$map]"; return 1; }
+		ip netns exec "$R" ping -"$f" -c 1 -W 3 -q "$(dst "$f")" >/dev/null ||
+			{ echo "IPv$f: no reply from H2"; return 1; }
+	done
+}
+
+# soak_group_members: the ids of the members of groups 400 and 600
+soak_group_members()
+{
+	local i
+
+	for i in $(seq "$N"); do
+		echo $((400 + i)) $((600 + i))
+	done | xargs
+}
+
+# soak_netns: a namespace pair with a two-link multipath route in mode 1
+# and a sender, deleted while the sender runs
+soak_netns()
+{
+	local a b pid
+
+	setup_ns soak_a soak_b || return 1
+	# shellcheck disable=SC2154 # set by setup_ns
+	a=$soak_a b=$soak_b
+	ip -n "$a" -batch - <<-EOF || return 1
+		link add x1 type veth peer name y1 netns $b
+		link add x2 type veth peer name y2 netns $b
+		link set x1 up
+		link set x2 up
+		address add 10.9.1.1/24 dev x1
+		address add 10.9.2.1/24 dev x2
+	EOF
+	ip -n "$b" -batch - <<-EOF || return 1
+		link set y1 up
+		link set y2 up
+		address add 10.9.1.2/24 dev y1
+		address add 10.9.2.2/24 dev y2
+		address add 10.9.9.9/32 dev lo
+	EOF
+	lp_route "$a" 4 10.9.9.9/32 "$(soak_pick legacy group resilient)" 10 \
+		"10.9.1.2 x1 1" "10.9.2.2 x2 1" || return 1
+	ip netns exec "$a" sysctl -qw net.ipv4.lowpower_mode=1 || return 1
+	ip netns exec "$a" "${FLOWS[@]}" udp 4 10.9.9.9 "$PORT" --flows 1000 \
+		--packets 10 --keep-going >/dev/null 2>&1 &
+	pid=$!
+	sleep 0.3
+	soak_netns_del
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# soak_netns_del: delete soak_netns's namespaces, also those a failed
+# (faulted) soak_netns left behind
+soak_netns_del()
+{
+	local ns keep=()
+
+	ip netns list | awk '$1 ~ /^soak_[ab]-/ { print $1 }' | xargs -r -n 1 ip netns del
+	for ns in "${NS_LIST[@]}"; do
+		case $ns in soak_[ab]-*) ;; *) keep+=("$ns") ;; esac
+	done
+	NS_LIST=("${keep[@]}")
+}
+
+# soak_pick WORD...: one of the words, at random
+soak_pick()
+{
+	local -a w=("$@")
+
+	echo "${w[RANDOM % ${#w[@]}]}"
+}
+
+# soak_knobs: random valid values for every knob of R
+soak_knobs()
+{
+	r_sysctl net.ipv4.lowpower_ema_k_factor=$((RANDOM % 1025)) \
+		net.ipv4.lowpower_power_cost_weight=$((RANDOM % 201)) \
+		net.ipv4.lowpower_spill_threshold=$((1 + RANDOM % 2000)) \
+		net.ipv4.lowpower_epoch_ms=$((100 + RANDOM % 900)) \
+		net.ipv4.lowpower_flow_idle_ms=$((10 + RANDOM % 2000))
+}
+
+# invalid values of each knob
+declare -A SOAK_BAD=(
+	[lowpower_mode]="-1 3 abc 1x"
+	[lowpower_ema_k_factor]="-1 1025 abc"
+	[lowpower_power_cost_weight]="-1 1001 abc"
+	[lowpower_spill_threshold]="-1 abc 99999999999"
+	[lowpower_epoch_ms]="99 60001 abc"
+	[lowpower_flow_idle_ms]="9 120001 abc"
+)
+
+# soak_bad_writes: an invalid value fails and changes nothing; 0 if so
+soak_bad_writes()
+{
+	local knob val before after
+
+	# shellcheck disable=SC2046 # one of the keys
+	knob=$(soak_pick $(printf '%s\n' "${!SOAK_BAD[@]}" | sort))
+	# shellcheck disable=SC2086 # one of the values
+	val=$(soak_pick ${SOAK_BAD[$knob]})
+	before=$(ip netns exec "$R" cat "/proc/sys/net/ipv4/$knob")
+	if soak_sh "$R" "echo '$val' > /proc/sys/net/ipv4/$knob" 2>/dev/null; then
+		echo "$knob accepted '$val'"
+		return 1
+	fi
+	after=$(ip netns exec "$R" cat "/proc/sys/net/ipv4/$knob")
+	[ "$after" = "$before" ] || {
+		echo "$knob changed from $before to $after on a bad write of '$val'"
+		return 1
+	}
+}
+
+# soak_faults_setup: failslab and fail_page_alloc fail allocations of
+# tasks marked with make-it-fail, 1 in 10 at random
+soak_faults_setup()
+{
+	local d
+
+	for d in failslab fail_page_alloc; do
+		[ -d "$DEBUGFS/$d" ] || { echo "no $DEBUGFS/$d"; return 1; }
+		echo Y >"$DEBUGFS/$d/task-filter"
+		echo 10 >"$DEBUGFS/$d/probability"
+		echo 1 >"$DEBUGFS/$d/interval"
+		echo -1 >"$DEBUGFS/$d/times"
+		echo 0 >"$DEBUGFS/$d/space"
+		echo 0 >"$DEBUGFS/$d/verbose"
+		echo N >"$DEBUGFS/$d/ignore-gfp-wait"
+	done
+}
+
+# soak_faulty OP: configuration operation OP with allocation faults
+# injected into its commands; prints "ok" or "failed" (a clean error)
+soak_faulty()
+{
+	if (
+		echo 1 >"/proc/$BASHPID/make-it-fail"
+		case $1 in
+		routes) KIND=$(soak_pick legacy group resilient); add_routes ;;
+		mode) lp_mode "$(soak_pick 0 1 2)" ;;
+		netns) soak_netns ;;
+		esac
+	) >/dev/null 2>&1; then
+		echo ok
+	else
+		echo failed
+	fi
+}
+
+# soak_key_counts: whether R's links count traffic sent in R (mode 0):
+# they do while the static key is on, and only then
+soak_key_counts()
+{
+	local before after
+
+	before=$(lp_nh 4 | awk '{ s += $1 } END { print s + 0 }')
+	send 4 local --flows 50 >/dev/null
+	after=$(lp_nh 4 | awk '{ s += $1 } END { print s + 0 }')
+	[ "$after" -gt "$before" ]
+}
+
+# soak_splats: counts of kernel reports in dmesg, by kind
+soak_splats()
+{
+	dmesg | awk '
+		/BUG: KASAN/ { kasan++ }
+		/WARNING: .*(lock|LOCK)|possible circular locking|inconsistent lock state|possible recursive locking/ { lockdep++ }
+		/rcu: INFO: .*stall/ { rcu++ }
+		/WARNING: CPU:/ { warn++ }
+		/soft lockup/ { soft++ }
+		/BUG: |Oops|general protection fault/ && !/BUG: KASAN|soft lockup/ { bug++ }
+		END { printf "KASAN %d, lockdep %d, RCU stall %d, WARN %d, soft lockup %d, BUG/oops %d\n",
+			kasan, lockdep, rcu, warn, soft, bug }'
+}
+
+soak()
+{
+	local -A ops=()
+	local end op msg res splats leaks=- i kmemleak=0 faults=0 blackholed=0 n_ops=0
+	local t0 t1 t_op=0 t_check=0
+
+	RET=0
+	lp_defaults
+	if [ "${LOWPOWER_SOAK_KMEMLEAK:-0}" = 1 ]; then
+		mountpoint -q "$DEBUGFS" || mount -t debugfs none "$DEBUGFS"
+		if [ -w "$DEBUGFS/kmemleak" ]; then
+			kmemleak=1
+			echo scan >"$DEBUGFS/kmemleak"
+			echo clear >"$DEBUGFS/kmemleak"
+		else
+			ret_set_ksft_status "$ksft_fail" "kmemleak is off (boot with kmemleak=on)"
+		fi
+	fi
+	if [ "${LOWPOWER_SOAK_FAULTS:-0}" = 1 ]; then
+		mountpoint -q "$DEBUGFS" || mount -t debugfs none "$DEBUGFS"
+		if msg=$(soak_faults_setup); then
+			faults=1
+		else
+			ret_set_ksft_status "$ksft_fail" "no fault injection: $msg"
+		fi
+	fi
+
+	# the probe of the static key can fail: it counts with a mode on
+	ip netns exec "$AUX" sysctl -qw net.ipv4.lowpower_mode=1
+	soak_key_counts ||
+		ret_set_ksft_status "$ksft_fail" "a mode-0 namespace counts nothing while another has a mode on"
+	ip netns exec "$AUX" sysctl -qw net.ipv4.lowpower_mode=0
+
+	soak_traffic_start
+	end=$(($(date +%s) + SOAK_S))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		t0=$EPOCHREALTIME
+		op=$(soak_pick replace replace del group member flap netns mode \
+			mode knobs bad read fault)
+		[ "$op" != fault ] || [ "$faults" = 1 ] || op="read"
+		case $op in
+		replace)
+			KIND=$(soak_pick legacy group resilient)
+			add_routes
+			;;
+		del)
+			ip -n "$R" -4 route del "${DST4%1}0/24" 2>/dev/null
+			ip -n "$R" -6 route del "${DST6%1}/64" 2>/dev/null
+			;;
+		group)
+			ip -n "$R" nexthop del id "$(soak_pick 400 600)" 2>/dev/null
+			;;
+		member)
+			# shellcheck disable=SC2046 # one id of the list
+			ip -n "$R" nexthop del id "$(soak_pick $(soak_group_members))" 2>/dev/null
+			;;
+		flap)
+			i=$((1 + RANDOM % N))
+			ip -n "$R" link set "r$i" down
+			sleep 0.1
+			ip -n "$R" link set "r$i" up
+			;;
+		netns)
+			soak_netns || ret_set_ksft_status "$ksft_fail" "cannot make the short-lived namespaces"
+			;;
+		mode)
+			lp_mode "$(soak_pick 0 1 2)"
+			ip netns exec "$AUX" sysctl -qw net.ipv4.lowpower_mode="$(soak_pick 0 1 2)"
+			;;
+		knobs)
+			soak_knobs || ret_set_ksft_status "$ksft_fail" "a valid knob value was refused"
+			;;
+		bad)
+			msg=$(soak_bad_writes) || ret_set_ksft_status "$ksft_fail" "$msg"
+			;;
+		read)
+			cat /proc/net/lowpower >/dev/null
+			ip netns exec "$R" cat /proc/net/lowpower >/dev/null
+			ip -n "$R" nexthop show >/dev/null
+			route_map 4 8 >/dev/null
+			route_map 6 8 >/dev/null
+			;;
+		fault)
+			res=$(soak_faulty "$(soak_pick routes routes mode netns)")
+			soak_netns_del
+			op="fault_$res"
+			;;
+		esac
+		ops[$op]=$((${ops[$op]:-0} + 1))
+		n_ops=$((n_ops + 1))
+		# what the operation took away back, then nothing may be
+		# blackholed
+		case $op in
+		flap) restore_links >/dev/null 2>&1 ;;
+		del | group | member | fault_*) add_routes >/dev/null 2>&1 ;;
+		esac ||
+			ret_set_ksft_status "$ksft_fail" "cannot restore the routes after $op"
+		t1=$EPOCHREALTIME
+		if ! msg=$(soak_reachable); then
+			blackholed=$((blackholed + 1))
+			ret_set_ksft_status "$ksft_fail" "after $op: $msg"
+		fi
+		t_op=$(awk -v a="$t0" -v b="$t1" -v m="$t_op" 'BEGIN { d = b - a; print (d > m ? d : m) }')
+		t_check=$(awk -v a="$t1" -v b="$EPOCHREALTIME" -v m="$t_check" 'BEGIN { d = b - a; print (d > m ? d : m) }')
+	done
+	soak_traffic_stop 2>/dev/null
+
+	# every namespace back in mode 0: the static key is off again
+	lp_defaults
+	ip netns exec "$AUX" sysctl -qw net.ipv4.lowpower_mode=0
+	! soak_key_counts ||
+		ret_set_ksft_status "$ksft_fail" "the static key is still on with every namespace in mode 0"
+
+	if [ "$kmemleak" = 1 ]; then
+		# objects freed after a grace period, then two scans: kmemleak
+		# reports only what stayed unreferenced across scans
+		sleep 6
+		echo scan >"$DEBUGFS/kmemleak"
+		sleep 6
+		echo scan >"$DEBUGFS/kmemleak"
+		leaks=$(grep -c 'unreferenced object' "$DEBUGFS/kmemleak")
+		if [ "$leaks" != 0 ]; then
+			head -n 60 "$DEBUGFS/kmemleak"
+			ret_set_ksft_status "$ksft_fail" "kmemleak reports $leaks unreferenced objects"
+		fi
+	fi
+	splats=$(soak_splats)
+	[ "$(tr -cd '1-9' <<<"$splats")" = "" ] ||
+		ret_set_ksft_status "$ksft_fail" "kernel reports: $splats"
+
+	msg=""
+	for op in $(printf '%s\n' "${!ops[@]}" | sort); do
+		msg+="$op ${ops[$op]}, "
+	done
+	echo "soak: $SOAK_S s on $(nproc) CPUs; $n_ops operations: ${msg%, }"
+	echo "soak: slowest operation $t_op s, slowest check $t_check s"
+	echo "soak: blackholed $blackholed; kernel reports: $splats; kmemleak reports: $leaks"
+	log_test "soak $SOAK_S s: churn of routes, groups, links, namespaces and knobs under traffic$([ "$faults" = 1 ] && echo ", allocation faults"); $splats; leaks $leaks; blackholed $blackholed"
+}
+
+LOWPOWER_TOPOS=${LOWPOWER_TOPOS:-"3 1 1 1"}
+LOWPOWER_TESTS=soak
+# shellcheck source=selftests/net/lowpower/lowpower_multipath.sh
+source "$(dirname "$0")/lowpower_multipath.sh"
