@@ -12,12 +12,13 @@ LP_ROUTE_KINDS="legacy group resilient"
 
 # lp_route NS FAMILY PREFIX KIND ID "GW DEV WEIGHT"...: make (or replace)
 # a multipath route to PREFIX in NS, one nexthop per "GW DEV WEIGHT".  For
-# the group kinds the nexthops get ids ID+1, ID+2, ... and the group ID;
-# a resilient group has 512 buckets, an idle timer of 1 s and no
-# unbalanced timer.
+# the group kinds the nexthops get ids ID+1, ID+2, ... (at most 49) and
+# the group ID (hash-threshold) or ID+50 (resilient: a group cannot be
+# replaced by one of another type); a resilient group has 512 buckets, an
+# idle timer of 1 s and no unbalanced timer.
 lp_route()
 {
-	local ns=$1 f=$2 prefix=$3 kind=$4 id=$5 i=0 gw dev w p grp=""
+	local ns=$1 f=$2 prefix=$3 kind=$4 id=$5 base=$5 i=0 gw dev w p grp=""
 	local -a nhs=() type=()
 
 	shift 5
@@ -33,6 +34,7 @@ lp_route()
 	group) type=(type mpath) ;;
 	resilient)
 		type=(type resilient buckets 512 idle_timer 1 unbalanced_timer 0)
+		id=$((id + 50))
 		;;
 	*)
 		echo "lp_route: unknown route kind '$kind'" >&2
@@ -42,9 +44,9 @@ lp_route()
 	for p in "$@"; do
 		i=$((i + 1))
 		read -r gw dev w <<<"$p"
-		ip -n "$ns" nexthop replace id $((id + i)) via "$gw" dev "$dev" ||
+		ip -n "$ns" nexthop replace id $((base + i)) via "$gw" dev "$dev" ||
 			return 1
-		grp+="${grp:+/}$((id + i)),$w"
+		grp+="${grp:+/}$((base + i)),$w"
 	done
 	ip -n "$ns" nexthop replace id "$id" group "$grp" "${type[@]}" ||
 		return 1

@@ -161,7 +161,8 @@ restore_links()
 }
 
 # the multipath routes of R, one nexthop per link, of kind $KIND
-# (lp_route: legacy, or nexthop objects in group 400 or 600)
+# (lp_route: legacy, or nexthop objects 401.. in group 400 or 450 for
+# IPv4, 601.. in group 600 or 650 for IPv6)
 add_routes()
 {
 	local f i nhs

@@ -8,7 +8,8 @@
 #
 # - replaces R's routes, switching between legacy multipath routes and
 #   routes over hash-threshold and resilient nexthop groups;
-# - deletes and re-adds the routes, a whole nexthop group, or one member;
+# - deletes and re-adds the routes, a whole nexthop group (of either
+#   type), or one member;
 # - flaps a link;
 # - makes a namespace with a multipath route and traffic in lowpower
 #   mode and deletes it with the traffic in flight;
@@ -329,7 +330,7 @@ soak()
 			ip -n "$R" -6 route del "${DST6%1}/64" 2>/dev/null
 			;;
 		group)
-			ip -n "$R" nexthop del id "$(soak_pick 400 600)" 2>/dev/null
+			ip -n "$R" nexthop del id "$(soak_pick 400 450 600 650)" 2>/dev/null
 			;;
 		member)
 			# shellcheck disable=SC2046 # one id of the list
