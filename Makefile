@@ -34,7 +34,7 @@ build: config ## build the test kernel (out of tree, ccache)
 test: ## all of it from scratch: build, boot, run KUnit + kselftests, count
 	@$(S)/test-all.sh
 
-soak: ## churn soak, SMP debug kernel, kmemleak, fault injection (SOAK_S=600)
+soak: ## churn soak on the SMP debug kernel, fault injection (SOAK_S=600, SOAK_KMEMLEAK=1)
 	@$(S)/soak.sh
 
 check: source ## fast lint: series, checkpatch --strict, zero-fuzz apply, shellcheck

@@ -1,7 +1,9 @@
 #!/bin/bash
 # make soak: the churn soak (selftests/net/lowpower/lowpower_soak.sh) on
-# the SMP debug kernel, booted with kmemleak on, with allocation faults
-# injected into a share of the configuration changes.
+# the SMP debug kernel, with allocation faults injected into a share of
+# the configuration changes; with SOAK_KMEMLEAK=1 booted with kmemleak on
+# and checked for leaks (under TCG that boot stalls before it mounts its
+# root: off by default).
 #
 # SOAK_S: how long the chaos runs, seconds (default 600, at most 1200:
 # the kselftest timeout of the script is 1500 s).  DEBUG_VM_CPUS: vCPUs

@@ -4,8 +4,8 @@
 # 1. the debug kernel (KASAN, lockdep, KUnit; build/obj), booted with two
 #    vCPUs: the KUnit suites at boot and the net/lowpower kselftests on
 #    2 and 3 links (sysctl, multipath, nexthop groups, flow stability);
-#    then, booted again with kmemleak on, the churn soak for 2 minutes
-#    (scripts/soak.sh);
+#    then, booted again, the churn soak for 2 minutes with allocation
+#    faults injected (scripts/soak.sh);
 # 2. the kernel without debug options (build/obj-regress, also used by
 #    make regress and make demo): the net/lowpower_jitter kselftest, whose
 #    timing needs a kernel that is not slowed down by KASAN, and, in a
@@ -30,7 +30,7 @@ VM_CPUS=${DEBUG_VM_CPUS:-2} \
 	"$S/run-tests.sh" net/lowpower || rc=1
 
 # the churn soak on the same kernel, 2 minutes (CI_SOAK_S=), in a boot of
-# its own: kmemleak=on costs what the other tests need not pay
+# its own, so that the kernel reports it counts are its own
 SOAK_S=${CI_SOAK_S:-120} OUT=$BUILD/vm-soak "$S/soak.sh" || rc=1
 
 TARGETS="net/lowpower_jitter net/lowpower" OBJ=$BUILD/obj-regress DEBUG=0 \
