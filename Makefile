@@ -4,7 +4,8 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: help deps source tree export apply config build test check bisect \
-	demo clean distclean regress regress-base regress-base-map soak
+	demo clean distclean regress regress-base regress-base-map soak \
+	bench-memory
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:[^#]*## /\t/' | expand -t 12
@@ -52,6 +53,10 @@ regress-base-map: tree ## record only the base's route map (docs/regress-route-m
 	@$(S)/step.sh deps $(S)/install-deps.sh
 	@$(S)/regress.sh --base-map
 
+bench-memory: tree ## memory per route, by route kind: base vs mode 0 and 1 (COUNT=20000)
+	@$(S)/step.sh deps $(S)/install-deps.sh
+	@$(S)/bench-memory.sh $(COUNT)
+
 bisect: config ## build every prefix of the series (incremental, ccache)
 	@$(S)/bisect-build.sh
 
@@ -61,7 +66,8 @@ demo: ## the main job: build and boot the patched kernel, show it running
 clean: ## remove kernel objects and VM logs
 	rm -rf build/obj build/obj-bisect build/obj-regress build/obj-base \
 		build/vm build/vm-jitter build/vm-weighted build/vm-quick \
-		build/vm-regress build/vm-regress-base build/vm-soak build/demo
+		build/vm-regress build/vm-regress-base build/vm-soak build/demo \
+		build/vm-memory-0 build/vm-memory-1
 
 distclean: ## remove all of build/ (extracted source, work tree, objects)
 	rm -rf build

@@ -23,9 +23,11 @@
 #   live one keeps all flows;
 # - a TCP connection keeps its nexthop while the weights change under it
 #   and the mode is switched;
-# - forwarded TCP flows never change path in mode 1 while a burst makes
-#   the route spill and shrink, routes come and go and a third nexthop's
-#   neighbour fails, and are reordered no more than in mode 0
+# - forwarded TCP flows and R's own TCP connections (connected sockets,
+#   which look up again after every route change) never change path in
+#   mode 1 while a burst makes the route spill and shrink, routes come
+#   and go and a third nexthop's neighbour fails, and are reordered no
+#   more than in mode 0
 #   (lowpower_flow_stability.sh, 3 links: flow_stability);
 # - switching modes and knobs, flapping links and replacing the routes
 #   under traffic is safe (a debug kernel reports misuse on the console).
@@ -583,16 +585,20 @@ prefixes_spill()
 }
 
 # flow_run FAMILY MODE: 8 paced TCP flows forwarded from H1 to H2 over R's
-# 3 links, with a steady TCP load from R (one link's worth: the route runs
-# two active links in mode 1), a UDP burst from R (three), routes added and
-# deleted, and for IPv4 a failed neighbour on r3 (fib_multipath_use_neigh).
-# Prints "MOVED REORDERS SPILL" : flows seen on more than one link, the
-# sender's TCP reorder counters, r3's packets during the burst.
+# 3 links and 8 sent by R itself (connected sockets: they look up again
+# after every route change), with a steady TCP load from R (one link's
+# worth: the route runs two active links in mode 1), a UDP burst from R
+# (three), routes added and deleted, and for IPv4 a failed neighbour on r3
+# (fib_multipath_use_neigh).  Prints "MOVED LOCAL_MOVED REORDERS SPILL":
+# forwarded and local flows seen on more than one link (+100 for a flow
+# that sent nothing), the senders' TCP reorder counters, r3's packets
+# during the burst.
 flow_run()
 {
 	# each run its own source ports: the last run's connections are in
 	# TIME_WAIT
 	local f=$1 mode=$2 ipt=iptables sport=$((41000 + $1 * 100 + $2 * 10)) i l
+	local lsport=$((41050 + $1 * 100 + $2 * 10)) localpid lmoved
 	local sinkpids=() loadpid flowpid r3a r3b moved=0 reorder pfx n
 
 	[ "$f" = 4 ] || ipt=ip6tables
@@ -601,16 +607,21 @@ flow_run()
 		net.ipv4.lowpower_epoch_ms=200 net.ipv4.fib_multipath_use_neigh=1
 	lp_mode "$mode"
 	ip netns exec "$R" "$ipt" -F FORWARD
+	ip netns exec "$R" "$ipt" -F OUTPUT
 	for i in $(seq 0 7); do
 		for l in $(seq "$N"); do
 			ip netns exec "$R" "$ipt" -A FORWARD -o "r$l" -p tcp \
 				--sport $((sport + i))
+			ip netns exec "$R" "$ipt" -A OUTPUT -o "r$l" -p tcp \
+				--sport $((lsport + i))
 		done
 	done
 
 	ip netns exec "$H2" "${FLOWS[@]}" bulk-sink "$f" 5201 &
 	sinkpids+=($!)
 	ip netns exec "$H2" "${FLOWS[@]}" bulk-sink "$f" 5202 &
+	sinkpids+=($!)
+	ip netns exec "$H2" "${FLOWS[@]}" bulk-sink "$f" 5203 &
 	sinkpids+=($!)
 	sleep 1
 	# 60 kB/s = 480 kbit/s: more than one link's 400
@@ -619,10 +630,15 @@ flow_run()
 	loadpid=$!
 	sleep 1
 	ip netns exec "$H1" nstat -n
+	ip netns exec "$R" nstat -n
 	ip netns exec "$H1" "${FLOWS[@]}" bulk "$f" "$(dst "$f")" 5201 \
 		--connections 8 --rate 2500 --chunk 250 --seconds 9 \
 		--sport-base "$sport" &
 	flowpid=$!
+	ip netns exec "$R" "${FLOWS[@]}" bulk "$f" "$(dst "$f")" 5203 \
+		--connections 8 --rate 2500 --chunk 250 --seconds 9 \
+		--sport-base "$lsport" &
+	localpid=$!
 	sleep 2
 
 	r3a=$(ip netns exec "$R" cat /sys/class/net/r3/statistics/tx_packets)
@@ -640,44 +656,61 @@ flow_run()
 	done
 	[ "$f" = 6 ] || ip -n "$R" neigh replace "$(gw 4 3)" dev r3 nud failed
 	wait "$flowpid" || echo "the forwarded flows failed" >&2
+	wait "$localpid" || echo "R's flows failed" >&2
 	kill "$loadpid" "${sinkpids[@]}" 2>/dev/null
 	wait "$loadpid" "${sinkpids[@]}" 2>/dev/null
-	reorder=$(ip netns exec "$H1" nstat -az TcpExtTCPSACKReorder \
-			TcpExtTCPTSReorder TcpExtTCPRenoReorder |
-		  awk '$1 ~ /Reorder/ { n += $2 } END { print n + 0 }')
+	reorder=$(for n in "$H1" "$R"; do
+			ip netns exec "$n" nstat -az TcpExtTCPSACKReorder \
+				TcpExtTCPTSReorder TcpExtTCPRenoReorder
+		  done | awk '$1 ~ /Reorder/ { n += $2 } END { print n + 0 }')
 
-	for i in $(seq 0 7); do
-		n=$(ip netns exec "$R" "$ipt" -vxnL FORWARD |
-		    awk -v p="spt:$((sport + i))([^0-9]|$)" '$0 ~ p && $1 > 0' | wc -l)
-		[ "$n" -le 1 ] || moved=$((moved + 1))
-		[ "$n" -ge 1 ] || moved=$((moved + 100))
-	done
+	moved=$(flows_moved "$ipt" FORWARD "$sport")
+	lmoved=$(flows_moved "$ipt" OUTPUT "$lsport")
 	ip netns exec "$R" "$ipt" -F FORWARD
+	ip netns exec "$R" "$ipt" -F OUTPUT
 	[ "$f" = 6 ] || ip -n "$R" neigh replace "$(gw 4 3)" \
 		lladdr 02:00:00:00:03:02 dev r3 nud permanent
 	r_sysctl net.ipv4.fib_multipath_use_neigh=0
 	lp_defaults
-	echo "$moved $reorder $((r3b - r3a))"
+	echo "$moved $lmoved $reorder $((r3b - r3a))"
+}
+
+# flows_moved IPTABLES CHAIN SPORT: of the 8 flows from SPORT on, those
+# counted on more than one link of R's CHAIN, +100 for each counted on none
+flows_moved()
+{
+	local i n moved=0
+
+	for i in $(seq 0 7); do
+		n=$(ip netns exec "$R" "$1" -vxnL "$2" |
+		    awk -v p="spt:$(($3 + i))([^0-9]|$)" '$0 ~ p && $1 > 0' | wc -l)
+		[ "$n" -le 1 ] || moved=$((moved + 1))
+		[ "$n" -ge 1 ] || moved=$((moved + 100))
+	done
+	echo "$moved"
 }
 
 flow_stability()
 {
-	local f moved reorder0 reorder1 spill
+	local f moved lmoved reorder0 reorder1 spill what n
 
 	for f in 4 6; do
 		RET=0
-		read -r _ reorder0 _ <<<"$(flow_run "$f" 0)"
-		read -r moved reorder1 spill <<<"$(flow_run "$f" 1)"
-		if [ "$moved" -ge 100 ]; then
-			ret_set_ksft_status "$ksft_fail" "$((moved / 100)) of 8 flows sent nothing"
-		elif [ "$moved" -gt 0 ]; then
-			ret_set_ksft_status "$ksft_fail" "$moved of 8 flows changed path"
-		fi
+		read -r _ _ reorder0 _ <<<"$(flow_run "$f" 0)"
+		read -r moved lmoved reorder1 spill <<<"$(flow_run "$f" 1)"
+		for what in "forwarded $moved" "local $lmoved"; do
+			read -r what n <<<"$what"
+			if [ "$n" -ge 100 ]; then
+				ret_set_ksft_status "$ksft_fail" "$((n / 100)) of 8 $what flows sent nothing"
+			elif [ "$n" -gt 0 ]; then
+				ret_set_ksft_status "$ksft_fail" "$n of 8 $what flows changed path"
+			fi
+		done
 		[ "$spill" -gt 100 ] ||
 			ret_set_ksft_status "$ksft_fail" "the burst did not spill onto r3 ($spill packets)"
 		[ "$reorder1" -le "$reorder0" ] ||
 			ret_set_ksft_status "$ksft_fail" "TCP reorder events: $reorder1 in mode 1, $reorder0 in mode 0"
-		log_test "IPv$f forwarded: 8 TCP flows keep their path in mode 1 through spill ($spill packets on r3), route churn$([ "$f" = 4 ] && echo ", a failed neighbour"); reorder events $reorder1 (mode 0: $reorder0) ($(topo_desc))"
+		log_test "IPv$f: 8 forwarded and 8 local TCP flows keep their path in mode 1 through spill ($spill packets on r3), route churn$([ "$f" = 4 ] && echo ", a failed neighbour"); reorder events $reorder1 (mode 0: $reorder0) ($(topo_desc))"
 	done
 }
 

@@ -19,7 +19,9 @@
 # - reads the state: /proc/net/lowpower, ip route get, ip nexthop show;
 # - with LOWPOWER_SOAK_FAULTS=1, makes one of the above configuration
 #   changes with failslab and fail_page_alloc failing its allocations
-#   (task filter: only the commands of that operation), then restores.
+#   (task filter: only the process that makes the change, marked once it
+#   waits for its input, so that the faults land in the kernel's
+#   handlers), then restores.
 #
 # After every operation the routes are restored and every flow of a
 # sample must still be routed over a live link, and R must reach H2
@@ -219,8 +221,9 @@ soak_bad_writes()
 }
 
 # soak_faults_setup: failslab and fail_page_alloc fail allocations of
-# tasks marked with make-it-fail, 1 in 50 at random (a command makes
-# dozens: some fail, some get through)
+# tasks marked with make-it-fail, 1 in 50 at random (a change makes dozens:
+# some fail, some get through); pages for user memory (__GFP_HIGHMEM:
+# the program's own page faults) never fail
 soak_faults_setup()
 {
 	local d
@@ -235,21 +238,68 @@ soak_faults_setup()
 		echo 0 >"$DEBUGFS/$d/verbose"
 		echo N >"$DEBUGFS/$d/ignore-gfp-wait"
 	done
+	echo Y >"$DEBUGFS/fail_page_alloc/ignore-gfp-highmem"
+}
+
+# soak_marked PROG ARG...: run PROG, a program that acts on what it reads
+# from its input, with allocation faults: once it has started and blocks
+# reading, mark it make-it-fail and feed it this function's input.  So
+# the faults land in what the kernel does for that input (the netlink
+# handlers, the sysctl handler), not in the program's exec.  Returns its
+# status.
+soak_marked()
+{
+	local pid fd i nr rc=0
+
+	coproc SOAK_MARKED { exec "$@" >/dev/null 2>&1; }
+	pid=$SOAK_MARKED_PID
+	fd=${SOAK_MARKED[1]}
+	# the program runs (not the shell that execs it) and waits in read(2)
+	for i in $(seq 100); do
+		nr=
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" != "${1##*/}" ] ||
+			read -r nr _ <"/proc/$pid/syscall" 2>/dev/null || true
+		[ "$nr" != 0 ] || break
+		sleep 0.05
+	done
+	echo 1 >"/proc/$pid/make-it-fail" 2>/dev/null || true
+	cat >&"$fd"
+	exec {fd}>&-
+	wait "$pid" || rc=$?
+	return "$rc"
 }
 
 # soak_faulty OP: configuration operation OP with allocation faults
-# injected into its commands; prints "ok" or "failed" (a clean error)
+# injected into it; prints "ok", "failed" (a clean error) or "killed" (the
+# program died of a signal)
 soak_faulty()
 {
-	if (
-		echo 1 >"/proc/$BASHPID/make-it-fail"
-		case $1 in
-		routes) KIND=$(soak_pick legacy group resilient); add_routes ;;
-		mode) lp_mode "$(soak_pick 0 1 2)" ;;
-		netns) soak_netns ;;
-		esac
-	) >/dev/null 2>&1; then
+	local rc=0
+
+	case $1 in
+	routes)
+		KIND=$(soak_pick legacy group resilient)
+		LP_ROUTE_PRINT=1 add_routes |
+			soak_marked ip -force -n "$R" -batch - || rc=$?
+		;;
+	mode)
+		soak_pick 0 1 2 |
+			soak_marked ip netns exec "$R" dd status=none \
+				of=/proc/sys/net/ipv4/lowpower_mode || rc=$?
+		;;
+	netns)
+		# namespaces are made by the command itself: mark it from the
+		# start
+		(
+			echo 1 >"/proc/$BASHPID/make-it-fail"
+			soak_netns
+		) >/dev/null 2>&1 || rc=$?
+		;;
+	esac
+	if [ "$rc" = 0 ]; then
 		echo ok
+	elif [ "$rc" -gt 128 ]; then
+		echo killed
 	else
 		echo failed
 	fi

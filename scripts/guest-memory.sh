@@ -1,0 +1,132 @@
+#!/bin/bash
+# Inside the memory benchmark's VM: what a multipath route costs in kernel
+# memory, per kind of route, on whatever kernel booted (the unpatched base
+# or the series; on the series in lowpower mode 0 and mode 1).
+#
+# Each case runs in a fresh namespace with two veth links and adds COUNT
+# routes over both of them in one "ip -batch"; the cost is the growth of
+# Slab + Percpu (/proc/meminfo) over COUNT, after the namespace settled.
+# Kinds: IPv4 legacy routes (they share one fib_info), IPv6 legacy routes
+# (each has its own siblings), and routes over a nexthop group of their
+# own, hash-threshold or resilient (128 buckets), IPv4 and IPv6, where
+# the cost includes the group.
+#
+# usage: guest-memory.sh COUNT
+# Prints "memory: KIND MODE COUNT BYTES" lines, BYTES per route.
+set -euo pipefail
+
+if [ $# != 1 ] || ! [[ $1 =~ ^[1-9][0-9]{2,5}$ ]]; then
+	echo "usage: ${0##*/} COUNT (100..999999)" >&2
+	exit 2
+fi
+count=$1
+ns=lpmem
+
+meminfo_kb()
+{
+	awk '$1 == "Slab:" || $1 == "Percpu:" { kb += $2 } END { print kb }' /proc/meminfo
+}
+
+# settle: let RCU callbacks and deferred frees of earlier cases run
+settle()
+{
+	sync
+	echo 2 >/proc/sys/vm/drop_caches
+	sleep 2
+}
+
+setup()
+{
+	ip netns add "$ns"
+	ip -n "$ns" -batch - <<-EOF
+		link set lo up
+		link add a type veth peer name pa
+		link add b type veth peer name pb
+		link set a up
+		link set pa up
+		link set b up
+		link set pb up
+		address add 10.1.0.1/24 dev a
+		address add 10.2.0.1/24 dev b
+		address add 2001:db8:a::1/64 dev a nodad
+		address add 2001:db8:b::1/64 dev b nodad
+		neigh replace 10.1.0.2 lladdr 02:00:00:00:00:0a dev a
+		neigh replace 10.2.0.2 lladdr 02:00:00:00:00:0b dev b
+		neigh replace 2001:db8:a::2 lladdr 02:00:00:00:00:0a dev a
+		neigh replace 2001:db8:b::2 lladdr 02:00:00:00:00:0b dev b
+		nexthop add id 1 via 10.1.0.2 dev a
+		nexthop add id 2 via 10.2.0.2 dev b
+		nexthop add id 3 via 2001:db8:a::2 dev a
+		nexthop add id 4 via 2001:db8:b::2 dev b
+	EOF
+}
+
+# prefix FAMILY I: the I-th destination prefix
+prefix()
+{
+	if [ "$1" = 4 ]; then
+		echo "172.$((16 + $2 / 65536)).$(($2 / 256 % 256)).$(($2 % 256))/32"
+	else
+		printf '2001:db8:1:%x::/64\n' "$2"
+	fi
+}
+
+# commands KIND: the batch that adds $count routes of KIND
+commands()
+{
+	local i id f
+
+	for i in $(seq "$count"); do
+		id=$((100 + i))
+		case $1 in
+		v4-legacy)
+			echo "route add $(prefix 4 "$i") nexthop via 10.1.0.2 dev a nexthop via 10.2.0.2 dev b" ;;
+		v6-legacy)
+			echo "route add $(prefix 6 "$i") nexthop via 2001:db8:a::2 dev a nexthop via 2001:db8:b::2 dev b" ;;
+		v4-group|v4-resilient|v6-group|v6-resilient)
+			f=${1%%-*}
+			if [ "$f" = v4 ]; then
+				echo -n "nexthop add id $id group 1/2"
+			else
+				echo -n "nexthop add id $id group 3/4"
+			fi
+			if [ "${1#*-}" = resilient ]; then
+				echo " type resilient buckets 128"
+			else
+				echo
+			fi
+			echo "route add $(prefix "${f#v}" "$i") nhid $id" ;;
+		esac
+	done
+}
+
+# measure KIND MODE: one case
+measure()
+{
+	local before after batch
+
+	batch=$(mktemp)
+	commands "$1" >"$batch"
+	setup
+	if [ "$2" != - ]; then
+		ip netns exec "$ns" sysctl -qw net.ipv4.lowpower_mode="$2"
+	fi
+	settle
+	before=$(meminfo_kb)
+	ip -n "$ns" -batch "$batch"
+	settle
+	after=$(meminfo_kb)
+	echo "memory: $1 $2 $count $(((after - before) * 1024 / count))"
+	ip netns del "$ns"
+	rm -f "$batch"
+	settle
+}
+
+modes=(-)
+[ -e /proc/sys/net/ipv4/lowpower_mode ] && modes=(0 1)
+echo "guest-memory: $(uname -r), $(nproc) CPU(s)"
+for kind in v4-legacy v6-legacy v4-group v6-group v4-resilient v6-resilient; do
+	for mode in "${modes[@]}"; do
+		measure "$kind" "$mode"
+	done
+done
