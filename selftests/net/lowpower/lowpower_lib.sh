@@ -10,29 +10,12 @@
 # ("group") or a resilient group ("resilient").
 LP_ROUTE_KINDS="legacy group resilient"
 
-# lp_ip NS [-4|-6] ARGS...: ip -n NS ARGS; with LP_ROUTE_PRINT set, print
-# ARGS instead, a line for "ip -n NS -batch" (which takes the family from
-# the addresses)
-lp_ip()
-{
-	local ns=$1
-
-	shift
-	if [ -n "${LP_ROUTE_PRINT:-}" ]; then
-		case $1 in -4 | -6) shift ;; esac
-		echo "$*"
-	else
-		ip -n "$ns" "$@"
-	fi
-}
-
 # lp_route NS FAMILY PREFIX KIND ID "GW DEV WEIGHT"...: make (or replace)
 # a multipath route to PREFIX in NS, one nexthop per "GW DEV WEIGHT".  For
 # the group kinds the nexthops get ids ID+1, ID+2, ... (at most 49) and
 # the group ID (hash-threshold) or ID+50 (resilient: a group cannot be
 # replaced by one of another type); a resilient group has 512 buckets, an
-# idle timer of 1 s and no unbalanced timer.  With LP_ROUTE_PRINT set it
-# prints the commands for "ip -n NS -batch" instead (lp_ip).
+# idle timer of 1 s and no unbalanced timer.
 lp_route()
 {
 	local ns=$1 f=$2 prefix=$3 kind=$4 id=$5 base=$5 i=0 gw dev w p grp=""
@@ -45,7 +28,7 @@ lp_route()
 			read -r gw dev w <<<"$p"
 			nhs+=(nexthop via "$gw" dev "$dev" weight "$w")
 		done
-		lp_ip "$ns" -"$f" route replace "$prefix" "${nhs[@]}"
+		ip -n "$ns" -"$f" route replace "$prefix" "${nhs[@]}"
 		return
 		;;
 	group) type=(type mpath) ;;
@@ -61,13 +44,13 @@ lp_route()
 	for p in "$@"; do
 		i=$((i + 1))
 		read -r gw dev w <<<"$p"
-		lp_ip "$ns" nexthop replace id $((base + i)) via "$gw" dev "$dev" ||
+		ip -n "$ns" nexthop replace id $((base + i)) via "$gw" dev "$dev" ||
 			return 1
 		grp+="${grp:+/}$((base + i)),$w"
 	done
-	lp_ip "$ns" nexthop replace id "$id" group "$grp" "${type[@]}" ||
+	ip -n "$ns" nexthop replace id "$id" group "$grp" "${type[@]}" ||
 		return 1
-	lp_ip "$ns" -"$f" route replace "$prefix" nhid "$id"
+	ip -n "$ns" -"$f" route replace "$prefix" nhid "$id"
 }
 
 # lp_route_kinds_check KIND...: fail with a message unless every KIND is

@@ -19,9 +19,8 @@
 # - reads the state: /proc/net/lowpower, ip route get, ip nexthop show;
 # - with LOWPOWER_SOAK_FAULTS=1, makes one of the above configuration
 #   changes with failslab and fail_page_alloc failing its allocations
-#   (task filter: only the process that makes the change, marked once it
-#   waits for its input, so that the faults land in the kernel's
-#   handlers), then restores.
+#   (task filter: only the commands of that operation; stack trace
+#   filter: only allocations of the networking code), then restores.
 #
 # After every operation the routes are restored and every flow of a
 # sample must still be routed over a live link, and R must reach H2
@@ -220,17 +219,34 @@ soak_bad_writes()
 	}
 }
 
-# soak_faults_setup: failslab and fail_page_alloc fail allocations of
-# tasks marked with make-it-fail, 1 in 50 at random (a change makes dozens:
-# some fail, some get through); pages for user memory (__GFP_HIGHMEM:
-# the program's own page faults) never fail
+# soak_faults_setup: failslab and fail_page_alloc fail 1 in 50 allocations
+# (a change makes dozens: some fail, some get through) of tasks marked
+# with make-it-fail, and only those made on behalf of the networking code:
+# the stack must hold a return address between the first function of
+# net/ (sock_alloc(), net/socket.c) and the first of 9p.  So the faults
+# land in the netlink and sysctl handlers (the series' allocations among
+# them), not in the commands' exec, page faults or file reads; the guest's
+# root is a 9p mount, and a 9p request whose allocation fails leaves the
+# mount returning EINVAL to every process.
 soak_faults_setup()
 {
-	local d
+	local d lo hi
 
+	lo=$(awk '$3 == "sock_alloc" { print $1; exit }' /proc/kallsyms)
+	hi=$(awk '$3 ~ /^p9_/ { print $1 }' /proc/kallsyms | sort | head -n 1)
+	# kallsyms addresses: 16 hex digits, so they compare as strings
+	if [ -z "$lo" ] || [ -z "$hi" ] || ! [[ $lo < $hi ]]; then
+		echo "cannot place net/ before 9p in /proc/kallsyms ($lo, $hi)"
+		return 1
+	fi
 	for d in failslab fail_page_alloc; do
 		[ -d "$DEBUGFS/$d" ] || { echo "no $DEBUGFS/$d"; return 1; }
+		[ -e "$DEBUGFS/$d/require-start" ] ||
+			{ echo "no stack trace filter in $DEBUGFS/$d"; return 1; }
 		echo Y >"$DEBUGFS/$d/task-filter"
+		echo "0x$lo" >"$DEBUGFS/$d/require-start"
+		echo "0x$hi" >"$DEBUGFS/$d/require-end"
+		echo 32 >"$DEBUGFS/$d/stacktrace-depth"
 		echo 2 >"$DEBUGFS/$d/probability"
 		echo 1 >"$DEBUGFS/$d/interval"
 		echo -1 >"$DEBUGFS/$d/times"
@@ -238,68 +254,22 @@ soak_faults_setup()
 		echo 0 >"$DEBUGFS/$d/verbose"
 		echo N >"$DEBUGFS/$d/ignore-gfp-wait"
 	done
-	echo Y >"$DEBUGFS/fail_page_alloc/ignore-gfp-highmem"
-}
-
-# soak_marked PROG ARG...: run PROG, a program that acts on what it reads
-# from its input, with allocation faults: once it has started and blocks
-# reading, mark it make-it-fail and feed it this function's input.  So
-# the faults land in what the kernel does for that input (the netlink
-# handlers, the sysctl handler), not in the program's exec.  Returns its
-# status.
-soak_marked()
-{
-	local pid fd i nr rc=0
-
-	coproc SOAK_MARKED { exec "$@" >/dev/null 2>&1; }
-	pid=$SOAK_MARKED_PID
-	fd=${SOAK_MARKED[1]}
-	# the program runs (not the shell that execs it) and waits in read(2)
-	for i in $(seq 100); do
-		nr=
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" != "${1##*/}" ] ||
-			read -r nr _ <"/proc/$pid/syscall" 2>/dev/null || true
-		[ "$nr" != 0 ] || break
-		sleep 0.05
-	done
-	echo 1 >"/proc/$pid/make-it-fail" 2>/dev/null || true
-	cat >&"$fd"
-	exec {fd}>&-
-	wait "$pid" || rc=$?
-	return "$rc"
+	echo 0 >"$DEBUGFS/fail_page_alloc/min-order"
 }
 
 # soak_faulty OP: configuration operation OP with allocation faults
-# injected into it; prints "ok", "failed" (a clean error) or "killed" (the
-# program died of a signal)
+# injected into its commands; prints "ok" or "failed" (a clean error)
 soak_faulty()
 {
-	local rc=0
-
-	case $1 in
-	routes)
-		KIND=$(soak_pick legacy group resilient)
-		LP_ROUTE_PRINT=1 add_routes |
-			soak_marked ip -force -n "$R" -batch - || rc=$?
-		;;
-	mode)
-		soak_pick 0 1 2 |
-			soak_marked ip netns exec "$R" dd status=none \
-				of=/proc/sys/net/ipv4/lowpower_mode || rc=$?
-		;;
-	netns)
-		# namespaces are made by the command itself: mark it from the
-		# start
-		(
-			echo 1 >"/proc/$BASHPID/make-it-fail"
-			soak_netns
-		) >/dev/null 2>&1 || rc=$?
-		;;
-	esac
-	if [ "$rc" = 0 ]; then
+	if (
+		echo 1 >"/proc/$BASHPID/make-it-fail"
+		case $1 in
+		routes) KIND=$(soak_pick legacy group resilient); add_routes ;;
+		mode) lp_mode "$(soak_pick 0 1 2)" ;;
+		netns) soak_netns ;;
+		esac
+	) >/dev/null 2>&1; then
 		echo ok
-	elif [ "$rc" -gt 128 ]; then
-		echo killed
 	else
 		echo failed
 	fi
