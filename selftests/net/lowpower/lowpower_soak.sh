@@ -232,10 +232,13 @@ soak_faults_setup()
 {
 	local d lo hi
 
+	# kallsyms addresses: 16 hex digits, so they compare as strings; 9p's
+	# client (net/9p: p9_*, v9fs_*) is linked after the rest of net/,
+	# its file system (fs/9p) before it
 	lo=$(awk '$3 == "sock_alloc" { print $1; exit }' /proc/kallsyms)
-	hi=$(awk '$3 ~ /^p9_/ { print $1 }' /proc/kallsyms | sort | head -n 1)
-	# kallsyms addresses: 16 hex digits, so they compare as strings
-	if [ -z "$lo" ] || [ -z "$hi" ] || ! [[ $lo < $hi ]]; then
+	hi=$(awk -v lo="$lo" '$3 ~ /^(p9|v9fs)/ && $1 > lo { print $1 }' \
+		/proc/kallsyms | sort | head -n 1)
+	if [ -z "$lo" ] || [ -z "$hi" ]; then
 		echo "cannot place net/ before 9p in /proc/kallsyms ($lo, $hi)"
 		return 1
 	fi
