@@ -40,24 +40,24 @@ setup()
 	ip netns add "$ns"
 	ip -n "$ns" -batch - <<-EOF
 		link set lo up
-		link add a type veth peer name pa
-		link add b type veth peer name pb
-		link set a up
-		link set pa up
-		link set b up
-		link set pb up
-		address add 10.1.0.1/24 dev a
-		address add 10.2.0.1/24 dev b
-		address add 2001:db8:a::1/64 dev a nodad
-		address add 2001:db8:b::1/64 dev b nodad
-		neigh replace 10.1.0.2 lladdr 02:00:00:00:00:0a dev a
-		neigh replace 10.2.0.2 lladdr 02:00:00:00:00:0b dev b
-		neigh replace 2001:db8:a::2 lladdr 02:00:00:00:00:0a dev a
-		neigh replace 2001:db8:b::2 lladdr 02:00:00:00:00:0b dev b
-		nexthop add id 1 via 10.1.0.2 dev a
-		nexthop add id 2 via 10.2.0.2 dev b
-		nexthop add id 3 via 2001:db8:a::2 dev a
-		nexthop add id 4 via 2001:db8:b::2 dev b
+		link add name lpa type veth peer name lpa2
+		link add name lpb type veth peer name lpb2
+		link set lpa up
+		link set lpa2 up
+		link set lpb up
+		link set lpb2 up
+		address add 10.1.0.1/24 dev lpa
+		address add 10.2.0.1/24 dev lpb
+		address add 2001:db8:a::1/64 dev lpa nodad
+		address add 2001:db8:b::1/64 dev lpb nodad
+		neigh replace 10.1.0.2 lladdr 02:00:00:00:00:0a dev lpa
+		neigh replace 10.2.0.2 lladdr 02:00:00:00:00:0b dev lpb
+		neigh replace 2001:db8:a::2 lladdr 02:00:00:00:00:0a dev lpa
+		neigh replace 2001:db8:b::2 lladdr 02:00:00:00:00:0b dev lpb
+		nexthop add id 1 via 10.1.0.2 dev lpa
+		nexthop add id 2 via 10.2.0.2 dev lpb
+		nexthop add id 3 via 2001:db8:a::2 dev lpa
+		nexthop add id 4 via 2001:db8:b::2 dev lpb
 	EOF
 }
 
@@ -80,9 +80,9 @@ commands()
 		id=$((100 + i))
 		case $1 in
 		v4-legacy)
-			echo "route add $(prefix 4 "$i") nexthop via 10.1.0.2 dev a nexthop via 10.2.0.2 dev b" ;;
+			echo "route add $(prefix 4 "$i") nexthop via 10.1.0.2 dev lpa nexthop via 10.2.0.2 dev lpb" ;;
 		v6-legacy)
-			echo "route add $(prefix 6 "$i") nexthop via 2001:db8:a::2 dev a nexthop via 2001:db8:b::2 dev b" ;;
+			echo "route add $(prefix 6 "$i") nexthop via 2001:db8:a::2 dev lpa nexthop via 2001:db8:b::2 dev lpb" ;;
 		v4-group|v4-resilient|v6-group|v6-resilient)
 			f=${1%%-*}
 			if [ "$f" = v4 ]; then
