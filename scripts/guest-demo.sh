@@ -191,12 +191,17 @@ wait_share()
 			echo -1
 			return
 		fi
-		sleep 0.1
+		sleep 0.3
 	done
 }
 
 progress "mode 2 dynamics: path B calm, then jittery, then calm again"
-cx sysctl -qw net.ipv4.lowpower_mode=2
+# The 32 sampled flows must be new flows to the kernel: a flow whose
+# bucket saw a lookup within lowpower_flow_idle_ms is a running flow and
+# keeps its path (the background connections and the probe do).  They
+# are sampled every 300 ms, so with an idle time of 200 ms their buckets
+# are idle at every epoch.
+cx sysctl -qw net.ipv4.lowpower_mode=2 net.ipv4.lowpower_flow_idle_ms=200
 netem c2 0
 sleep 8
 result "steady_calm_b_flows $(b_share)"
