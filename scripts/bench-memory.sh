@@ -35,12 +35,7 @@ boot()
 		die "no figures from the VM run; see $out/output.log"
 }
 
-tree=$BUILD/base-tree
-if [ ! -f "$tree/Makefile" ]; then
-	git -C "$WORK" rev-parse -q --verify base >/dev/null ||
-		die "$WORK has no tag 'base'; run scripts/prepare-tree.sh"
-	git -C "$WORK" worktree add -q -f --detach "$tree" base
-fi
+tree=$(base_tree)
 base=$(boot 1 "$tree" "$BUILD/obj-base")
 patched=$(boot 0 "$WORK" "$BUILD/obj-regress")
 

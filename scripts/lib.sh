@@ -27,6 +27,19 @@ log() {
 	echo "${0##*/}: $*" >&2
 }
 
+# base_tree: print the unpatched base's work tree (build/base-tree), a git
+# worktree of $WORK's tag "base", made on first use
+base_tree() {
+	local tree=$BUILD/base-tree
+
+	if [ ! -f "$tree/Makefile" ]; then
+		git -C "$WORK" rev-parse -q --verify base >/dev/null ||
+			die "$WORK has no tag 'base'; run scripts/prepare-tree.sh"
+		git -C "$WORK" worktree add -q -f --detach "$tree" base
+	fi
+	echo "$tree"
+}
+
 # patch files of the series, in order
 series_patches() {
 	local p

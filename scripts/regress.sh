@@ -34,12 +34,7 @@ baseline=$ROOT/docs/regress-baseline.txt
 routemap=$ROOT/docs/regress-route-map.txt
 
 if [ $base = 1 ]; then
-	tree=$BUILD/base-tree obj=$BUILD/obj-base out=$BUILD/vm-regress-base
-	if [ ! -f "$tree/Makefile" ]; then
-		git -C "$WORK" rev-parse -q --verify base >/dev/null ||
-			die "$WORK has no tag 'base'; run scripts/prepare-tree.sh"
-		git -C "$WORK" worktree add -q -f --detach "$tree" base
-	fi
+	tree=$(base_tree) obj=$BUILD/obj-base out=$BUILD/vm-regress-base
 else
 	tree=$WORK obj=$BUILD/obj-regress out=$BUILD/vm-regress
 	[ -f "$baseline" ] || die "$baseline missing; record it with regress.sh --base"
