@@ -185,7 +185,8 @@ soak_knobs()
 		net.ipv4.lowpower_power_cost_weight=$((RANDOM % 201)) \
 		net.ipv4.lowpower_spill_threshold=$((1 + RANDOM % 2000)) \
 		net.ipv4.lowpower_epoch_ms=$((100 + RANDOM % 900)) \
-		net.ipv4.lowpower_flow_idle_ms=$((10 + RANDOM % 2000))
+		net.ipv4.lowpower_flow_idle_ms=$((10 + RANDOM % 2000)) \
+		net.ipv4.lowpower_jitter_age_ms=$((100 + RANDOM % 5000))
 }
 
 # invalid values of each knob
@@ -196,6 +197,7 @@ declare -A SOAK_BAD=(
 	[lowpower_spill_threshold]="-1 abc 99999999999"
 	[lowpower_epoch_ms]="99 60001 abc"
 	[lowpower_flow_idle_ms]="9 120001 abc"
+	[lowpower_jitter_age_ms]="99 600001 abc"
 )
 
 # soak_bad_writes: an invalid value fails and changes nothing; 0 if so

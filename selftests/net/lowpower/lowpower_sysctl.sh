@@ -24,24 +24,25 @@ lib_dir=$(dirname "$0")/..
 source "$lib_dir/lib.sh"
 
 KNOBS="lowpower_mode lowpower_ema_k_factor lowpower_power_cost_weight
-       lowpower_spill_threshold lowpower_epoch_ms lowpower_flow_idle_ms"
+       lowpower_spill_threshold lowpower_epoch_ms lowpower_flow_idle_ms
+       lowpower_jitter_age_ms"
 declare -A DEFAULT=([lowpower_mode]=0 [lowpower_ema_k_factor]=512
 		    [lowpower_power_cost_weight]=100
 		    [lowpower_spill_threshold]=100000 [lowpower_epoch_ms]=1000
-		    [lowpower_flow_idle_ms]=1000)
+		    [lowpower_flow_idle_ms]=1000 [lowpower_jitter_age_ms]=5000)
 declare -A MINVAL=([lowpower_mode]=0 [lowpower_ema_k_factor]=0
 		   [lowpower_power_cost_weight]=0
 		   [lowpower_spill_threshold]=1 [lowpower_epoch_ms]=100
-		   [lowpower_flow_idle_ms]=10)
+		   [lowpower_flow_idle_ms]=10 [lowpower_jitter_age_ms]=100)
 declare -A MAXVAL=([lowpower_mode]=2 [lowpower_ema_k_factor]=1024
 		   [lowpower_power_cost_weight]=1000
 		   [lowpower_spill_threshold]=1000000000 [lowpower_epoch_ms]=60000
-		   [lowpower_flow_idle_ms]=120000)
+		   [lowpower_flow_idle_ms]=120000 [lowpower_jitter_age_ms]=600000)
 # a valid value other than the default, set before each bad write
 declare -A OTHER=([lowpower_mode]=1 [lowpower_ema_k_factor]=300
 		  [lowpower_power_cost_weight]=250
 		  [lowpower_spill_threshold]=5000 [lowpower_epoch_ms]=250
-		  [lowpower_flow_idle_ms]=300)
+		  [lowpower_flow_idle_ms]=300 [lowpower_jitter_age_ms]=2000)
 declare -A SAVED=()
 
 cleanup()
