@@ -29,7 +29,7 @@ KNOBS="lowpower_mode lowpower_ema_k_factor lowpower_power_cost_weight
 declare -A DEFAULT=([lowpower_mode]=0 [lowpower_ema_k_factor]=512
 		    [lowpower_power_cost_weight]=100
 		    [lowpower_spill_threshold]=100000 [lowpower_epoch_ms]=1000
-		    [lowpower_flow_idle_ms]=1000 [lowpower_jitter_age_ms]=5000)
+		    [lowpower_flow_idle_ms]=1000 [lowpower_jitter_age_ms]=3000)
 declare -A MINVAL=([lowpower_mode]=0 [lowpower_ema_k_factor]=0
 		   [lowpower_power_cost_weight]=0
 		   [lowpower_spill_threshold]=1 [lowpower_epoch_ms]=100

@@ -12,9 +12,9 @@
 # - the probe's RTT stdev in mode 2 is below 0.5 x that in mode 0;
 # - new flows come back to path B once its jitter stops;
 # - with nothing but 2-second connections, path B is drained (at most 20 %
-#   of new flows, probes included) while jittery, and gets at least 25 % back within 10 s
-#   of its jitter stopping, when no connection measures it any more
-#   (lowpower_jitter_age_ms);
+#   of new flows, probes included) while jittery, and gets at least 25 %
+#   back within 10 s of its jitter stopping, when no connection measures
+#   it any more (lowpower_jitter_age_ms);
 # - all of it with the route as a legacy multipath route and over nexthop
 #   objects, a hash-threshold and a resilient group (LOWPOWER_ROUTES).
 #
@@ -176,9 +176,9 @@ calm_returns()
 
 # short_only: the long connections stop; 2-second ones, two loops of 8 at
 # a time, are all the traffic.  While path B is jittery it gets few new
-# flows: it is probed (half its weight) each time its samples age out,
-# until its new connections find it jittery again.  Once its jitter stops,
-# the next probe finds it calm.
+# flows: it is probed (a quarter of its weight) each time its samples age
+# out, until its new connections find it jittery again.  Once its jitter
+# stops, the next probe finds it calm.
 short_only()
 {
 	local i share=0 drained=0 loops=() start
