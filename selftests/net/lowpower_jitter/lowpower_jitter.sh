@@ -16,7 +16,10 @@
 #   back within 10 s of its jitter stopping, when no connection measures
 #   it any more (lowpower_jitter_age_ms);
 # - all of it with the route as a legacy multipath route and over nexthop
-#   objects, a hash-threshold and a resilient group (LOWPOWER_ROUTES).
+#   objects, a hash-threshold and a resilient group (LOWPOWER_ROUTES);
+# - once, on the first route kind: two calm paths to a near and a far peer
+#   (about 3 and 30 ms) keep the stock split of new flows in mode 2
+#   (within 15 % of them), and a jittery path among them is still found.
 #
 # shellcheck disable=SC2317 # the tests are called through $ALL_TESTS
 
@@ -37,6 +40,8 @@ PROBE=$(dirname "$0")/lowpower_probe
 # the traffic helper of the net/lowpower target
 FLOWS=(python3 "$(dirname "$0")/../lowpower/lowpower_flows.py")
 SVC=198.51.100.1
+# a second, far peer behind both paths (mixed_peers)
+FAR=198.51.100.2
 PORT=7000
 
 cleanup()
@@ -54,7 +59,9 @@ netem_b()
 	fi
 }
 
-setup()
+# two_paths: namespaces C and S, linked by c1-s1 (path A) and c2-s2
+# (path B); SVC on S's loopback
+two_paths()
 {
 	local i
 
@@ -68,6 +75,11 @@ setup()
 	done
 	ip -n "$S" link set lo up
 	ip -n "$S" addr add "$SVC/32" dev lo
+}
+
+setup()
+{
+	two_paths || return 1
 	lp_route "$C" 4 "$SVC/32" "$KIND" 10 "10.0.1.2 c1 1" "10.0.2.2 c2 1" ||
 		return 1
 	# b_share's "ip route get" looks up like a flow would, so its 60
@@ -89,13 +101,14 @@ setup()
 	sleep 5
 }
 
-# b_share: of 60 new UDP flows, how many "ip route get" maps to path B.
-# The source ports change every second, 16 sets in turn: a lookup marks
-# its bucket used, and a resilient group's used buckets stay where they
-# are, so sampling the same flows every second would pin them.
+# b_share [BASE]: of 60 new UDP flows (source ports BASE..BASE+59), how
+# many "ip route get" maps to path B.  By default the source ports change
+# every second, 16 sets in turn: a lookup marks its bucket used, and a
+# resilient group's used buckets stay where they are, so sampling the same
+# flows every second would pin them.
 b_share()
 {
-	local p base=$((20000 + SECONDS % 16 * 60))
+	local p base=${1:-$((20000 + SECONDS % 16 * 60))}
 
 	for p in $(seq "$base" $((base + 59))); do
 		echo "route get $SVC ipproto udp sport $p dport $PORT"
@@ -214,6 +227,74 @@ short_only()
 	log_test "short connections only: jittery path B got $drained of 1200 new flows, then $share of 60 after $((SECONDS - start)) s calm ($KIND route)"
 }
 
+# setup_mixed: both paths calm (3 ms); two peers behind both, SVC near and
+# FAR about 30 ms away (S holds FAR's replies 27 ms more); 6 paced
+# connections to each.  The jitter of a path is each connection's own, so
+# the two peers' RTTs must not read as jitter.
+setup_mixed()
+{
+	local i dst
+
+	two_paths || return 1
+	for i in 1 2; do
+		tc -n "$C" qdisc add dev "c$i" root netem delay 3ms limit 100000 ||
+			return 1
+		tc -n "$S" qdisc add dev "s$i" root handle 1: prio || return 1
+		tc -n "$S" qdisc add dev "s$i" parent 1:3 handle 30: \
+			netem delay 27ms limit 100000 || return 1
+		tc -n "$S" filter add dev "s$i" parent 1: protocol ip u32 \
+			match ip src "$FAR/32" flowid 1:3 || return 1
+	done
+	ip -n "$S" addr add "$FAR/32" dev lo
+	lp_route "$C" 4 "$SVC/32" "$KIND" 10 "10.0.1.2 c1 1" "10.0.2.2 c2 1" ||
+		return 1
+	lp_route "$C" 4 "$FAR/32" "$KIND" 20 "10.0.1.2 c1 1" "10.0.2.2 c2 1" ||
+		return 1
+	ip netns exec "$C" sysctl -qw net.ipv4.fib_multipath_hash_policy=1 \
+		net.ipv4.lowpower_flow_idle_ms=200 \
+		net.ipv4.lowpower_mode=2 || return 1
+	ip netns exec "$S" "${FLOWS[@]}" bulk-sink 4 5001 &
+	sleep 1
+	for dst in "$SVC" "$FAR"; do
+		ip netns exec "$C" "${FLOWS[@]}" bulk 4 "$dst" 5001 \
+			--connections 6 --rate 200000 >/dev/null &
+	done
+	sleep 5
+}
+
+# mixed_shares: path B's share of the same 300 new flows (5 sets of 60,
+# one a second)
+mixed_shares()
+{
+	local k n=0
+
+	for k in 0 1 2 3 4; do
+		sleep 1
+		n=$((n + $(b_share $((30000 + k * 60)))))
+	done
+	echo "$n"
+}
+
+mixed_peers()
+{
+	local m0 m2 jit
+
+	RET=0
+	m2=$(mixed_shares)
+	ip netns exec "$C" sysctl -qw net.ipv4.lowpower_mode=0
+	m0=$(mixed_shares)
+	ip netns exec "$C" sysctl -qw net.ipv4.lowpower_mode=2
+	if [ $((m2 > m0 ? m2 - m0 : m0 - m2)) -gt 45 ]; then
+		ret_set_ksft_status "$ksft_fail" "mode 2 gave path B $m2 of 300 new flows, mode 0 $m0"
+	fi
+	tc -n "$C" qdisc replace dev c2 root netem delay 5ms 4ms limit 100000
+	sleep 4
+	jit=$(mixed_shares)
+	[ "$jit" -lt 100 ] ||
+		ret_set_ksft_status "$ksft_fail" "jittery path B got $jit of 300 new flows"
+	log_test "near and far peers: calm path B gets $m2 of 300 new flows (mode 0: $m0), jittery $jit ($KIND route)"
+}
+
 if [ ! -e /proc/sys/net/ipv4/lowpower_mode ]; then
 	echo "SKIP: kernel without CONFIG_IP_ROUTE_LOWPOWER"
 	exit "$ksft_skip"
@@ -245,4 +326,11 @@ for KIND in "${KINDS[@]}"; do
 		$t
 	done
 done
+KIND=${KINDS[0]}
+cleanup
+if ! setup_mixed; then
+	echo "FAIL: cannot build the mixed-peers testbed (needs prio, u32, netem)"
+	exit "$ksft_fail"
+fi
+mixed_peers
 exit "$EXIT_STATUS"
