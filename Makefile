@@ -5,7 +5,7 @@ S := scripts
 
 .PHONY: help deps source tree export apply config build test check bisect \
 	demo clean distclean regress regress-base regress-base-map soak \
-	bench-memory
+	bench-memory prober kunit-i386
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:[^#]*## /\t/' | expand -t 12
@@ -57,6 +57,15 @@ bench-memory: tree ## memory per route, by route kind: base vs mode 0 and 1 (COU
 	@$(S)/step.sh deps $(S)/install-deps.sh
 	@$(S)/bench-memory.sh $(COUNT)
 
+prober: tree ## build lowpower-prober (build/prober) against the series' uAPI
+	@$(S)/step.sh deps $(S)/install-deps.sh
+	@mkdir -p build/prober
+	@$(MAKE) -s -C prober KSRC=$(CURDIR)/build/work O=$(CURDIR)/build/prober
+
+kunit-i386: tree ## build the series for 32-bit x86, run its KUnit suites (qemu-system-i386)
+	@$(S)/step.sh deps $(S)/install-deps.sh
+	@$(S)/kunit-i386.sh
+
 bisect: config ## build every prefix of the series (incremental, ccache)
 	@$(S)/bisect-build.sh
 
@@ -67,7 +76,8 @@ clean: ## remove kernel objects and VM logs
 	rm -rf build/obj build/obj-bisect build/obj-regress build/obj-base \
 		build/vm build/vm-jitter build/vm-weighted build/vm-quick \
 		build/vm-regress build/vm-regress-base build/vm-soak build/demo \
-		build/vm-memory-0 build/vm-memory-1
+		build/vm-memory-0 build/vm-memory-1 build/prober build/vm-dbg \
+		build/obj-i386 build/vm-i386
 
 distclean: ## remove all of build/ (extracted source, work tree, objects)
 	rm -rf build

@@ -15,6 +15,7 @@ export CCACHE_BASEDIR="$ROOT"
 jobs=${JOBS:-$(nproc)}
 # LOCALVERSION= keeps setlocalversion from appending "+" for a git tree:
 # the release is the version plus the series' localversion file
-make -s -C "$WORK" O="$OBJ" ARCH=x86_64 CC="ccache gcc" LOCALVERSION= \
+# KARCH=i386: the 32-bit KUnit kernel (scripts/kunit-i386.sh)
+make -s -C "$WORK" O="$OBJ" ARCH="${KARCH:-x86_64}" CC="ccache gcc" LOCALVERSION= \
 	-j"$jobs" bzImage
 log "built $(make -s -C "$WORK" O="$OBJ" LOCALVERSION= kernelrelease): $OBJ/arch/x86/boot/bzImage"

@@ -7,19 +7,23 @@
 # it) and the selftests' config files; more may be given as arguments.
 # BASE=1 configures the unpatched base: no Kconfig.fragment and no
 # selftests of the project.  TARGETS= limits the selftests' config files
-# to those of the given targets.
+# to those of the given targets; TARGETS=none takes none.  KARCH= is the
+# kernel's ARCH (x86_64; i386 for the 32-bit KUnit kernel, which boots
+# without the test VM's fragment: VM=0).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ -f "$WORK/Makefile" ] || die "$WORK is not a kernel tree; run scripts/prepare-tree.sh"
 
-frags=("$ROOT/scripts/kconfig/vm.config")
+karch=${KARCH:-x86_64}
+frags=()
+[ "${VM:-1}" = 0 ] || frags+=("$ROOT/scripts/kconfig/vm.config")
 [ "${BASE:-0}" = 1 ] || frags+=("$ROOT/Kconfig.fragment")
 [ "${DEBUG:-1}" = 0 ] || frags+=("$ROOT/scripts/kconfig/debug.config")
 # the config files of the selftest targets the kernel will run: TARGETS
 # (space separated, e.g. "net/lowpower"), default all
-if [ "${BASE:-0}" != 1 ]; then
+if [ "${BASE:-0}" != 1 ] && [ "${TARGETS:-}" != none ]; then
 	if [ -n "${TARGETS:-}" ]; then
 		for t in $TARGETS; do
 			[ -f "$ROOT/selftests/$t/config" ] ||
@@ -38,10 +42,10 @@ for f in "$@"; do
 done
 
 mkdir -p "$OBJ"
-make -s -C "$WORK" O="$OBJ" ARCH=x86_64 tinyconfig >/dev/null
+make -s -C "$WORK" O="$OBJ" ARCH="$karch" tinyconfig >/dev/null
 (cd "$OBJ" && "$WORK/scripts/kconfig/merge_config.sh" -m -O "$OBJ" \
 	"$OBJ/.config" "${frags[@]}" >/dev/null)
-make -s -C "$WORK" O="$OBJ" ARCH=x86_64 olddefconfig >/dev/null
+make -s -C "$WORK" O="$OBJ" ARCH="$karch" olddefconfig >/dev/null
 
 bad=0
 for f in "${frags[@]}"; do

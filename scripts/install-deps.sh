@@ -7,6 +7,8 @@ PKGS=(
 	# the base source and building it
 	linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
 	ccache cpio kmod xz-utils python3 python3-ply python3-git git patch
+	# the path prober (libmnl) and YNL's netlink client (PyYAML)
+	libmnl-dev pkg-config python3-yaml
 	# booting it, and what the tests run inside the guest
 	qemu-system-x86 iproute2 procps util-linux
 	# the upstream regression selftests (fib_tests.sh, fib_nexthops.sh,

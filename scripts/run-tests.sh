@@ -25,18 +25,27 @@ rm -rf "$out/ksft"
 mkdir -p "$out/ksft/tools/testing" "$out/ksft/scripts"
 cp -a "$WORK/tools/testing/selftests" "$out/ksft/tools/testing/"
 cp -a "$WORK/scripts/subarch.include" "$out/ksft/scripts/"
+# YNL's client and the netlink specs, where a kernel tree has them
+mkdir -p "$out/ksft/tools/net" "$out/ksft/Documentation/netlink"
+cp -a "$WORK/tools/net/ynl" "$out/ksft/tools/net/"
+cp -a "$WORK/Documentation/netlink/specs" "$out/ksft/Documentation/netlink/"
 "$ROOT/scripts/install-selftests.sh" "$out/ksft"
+# the path prober, on the guest's PATH
+mkdir -p "$out/ksft/bin"
+make -s -C "$ROOT/prober" KSRC="$WORK" O="$out/ksft/bin" >/dev/null ||
+	die "cannot build lowpower-prober"
 # build the tests' programs here: compiling in the emulated guest is slow
 for t in "${targets[@]}"; do
 	make -s -C "$out/ksft/tools/testing/selftests" TARGETS="$t" >/dev/null ||
 		die "cannot build the selftests of $t"
 done
 
-# the soak's settings (scripts/soak.sh) go to the guest as they are
+# the soak's settings (scripts/soak.sh) and the route kinds to test
+# (LOWPOWER_ROUTES) go to the guest as they are
 soak_env=()
 while IFS= read -r v; do
 	soak_env+=("$v")
-done < <(env | grep -E '^LOWPOWER_SOAK_[A-Z]+=' || true)
+done < <(env | grep -E '^LOWPOWER_(SOAK_[A-Z]+|ROUTES)=' || true)
 
 log "booting the test kernel"
 start=$(date +%s)
@@ -44,6 +53,7 @@ vm_rc=0
 # the tests check that the guest brought up every vCPU it was given
 "$ROOT/scripts/vm-run.sh" -t "${TEST_TIMEOUT:-3000}" -o "$out" -- \
 	env LOWPOWER_MIN_CPUS="${VM_CPUS:-1}" LOWPOWER_PROGS="${LOWPOWER_PROGS:-}" \
+	PATH="$GUEST_OUT/ksft/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
 	"${soak_env[@]}" \
 	"$ROOT/scripts/guest-tests.sh" \
 	"$GUEST_OUT/ksft/tools/testing/selftests" "${targets[@]}" || vm_rc=$?

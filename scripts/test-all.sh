@@ -3,7 +3,7 @@
 #
 # 1. the debug kernel (KASAN, lockdep, KUnit; build/obj), booted with two
 #    vCPUs: the KUnit suites at boot and the net/lowpower kselftests on
-#    2 and 3 links (sysctl, multipath, nexthop groups, flow stability);
+#    2 links (sysctl, multipath, nexthop groups);
 #    then, booted again, the churn soak for 2 minutes with allocation
 #    faults injected (scripts/soak.sh);
 # 2. the kernel without debug options (build/obj-regress, also used by
@@ -11,8 +11,14 @@
 #    timing needs a kernel that is not slowed down by KASAN, and, in a
 #    boot of its own, net/lowpower on 4 weighted links (the same code
 #    paths as on 2, so CI time goes to the debug kernel where it finds
-#    most).
-# Ends with "N passed, N failed" summed over both.
+#    most), flow stability on 3 links (behaviour over minutes of traffic;
+#    the debug soak churns the same routes and groups under KASAN and
+#    lockdep) and the netlink family and prober (lowpower_netlink.sh: its
+#    Python netlink client is slow under KASAN; the debug soak reads and
+#    feeds the family).
+# 3. the series built for 32-bit x86 (build/obj-i386): the KUnit suites,
+#    booted with no userspace (scripts/kunit-i386.sh).
+# Ends with "N passed, N failed" summed over all of them.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +32,7 @@ rc=0
 # SMP: two vCPUs (DEBUG_VM_CPUS=), so the per-CPU counters, the folds
 # and the weight publication run concurrently under lockdep and KASAN
 VM_CPUS=${DEBUG_VM_CPUS:-2} \
-	LOWPOWER_PROGS="lowpower_sysctl.sh lowpower_multipath.sh lowpower_nexthop_groups.sh lowpower_flow_stability.sh" \
+	LOWPOWER_PROGS="lowpower_sysctl.sh lowpower_multipath.sh lowpower_nexthop_groups.sh" \
 	"$S/run-tests.sh" net/lowpower || rc=1
 
 # the churn soak on the same kernel, 2 minutes (CI_SOAK_S=), in a boot of
@@ -39,12 +45,14 @@ OBJ=$BUILD/obj-regress "$S/step.sh" build-nodebug "$S/build.sh"
 NO_KUNIT=1 OBJ=$BUILD/obj-regress OUT=$BUILD/vm-jitter \
 	"$S/run-tests.sh" net/lowpower_jitter || rc=1
 NO_KUNIT=1 OBJ=$BUILD/obj-regress OUT=$BUILD/vm-weighted \
-	LOWPOWER_PROGS=lowpower_multipath_weighted.sh \
+	LOWPOWER_PROGS="lowpower_multipath_weighted.sh lowpower_flow_stability.sh lowpower_netlink.sh" \
 	"$S/run-tests.sh" net/lowpower || rc=1
+
+OUT=$BUILD/vm-i386 "$S/step.sh" kunit-i386 "$S/kunit-i386.sh" || rc=1
 
 pass=0 fail=0
 for f in "$BUILD/vm/summary" "$BUILD/vm-soak/summary" "$BUILD/vm-jitter/summary" \
-	"$BUILD/vm-weighted/summary"; do
+	"$BUILD/vm-weighted/summary" "$BUILD/vm-i386/summary"; do
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$f" 2>/dev/null | tail -n 1 || true)
 	if [ -z "$line" ]; then
 		echo "no result line in $f: counted as one failure"

@@ -69,3 +69,65 @@ lp_route_kinds_check()
 		esac
 	done
 }
+
+# The kernel tree the selftests run from (tools/testing/selftests/net/*):
+# YNL's command-line client and the lowpower netlink spec.
+LP_KTREE=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../../.." && pwd)
+LP_YNL=$LP_KTREE/tools/net/ynl/cli.py
+LP_SPEC=$LP_KTREE/Documentation/netlink/specs/lowpower.yaml
+# the path prober: $LOWPOWER_PROBER, or lowpower-prober from PATH
+# shellcheck disable=SC2034 # for the scripts that source this
+LP_PROBER=${LOWPOWER_PROBER:-$(command -v lowpower-prober || true)}
+
+# lp_ynl NS ARGS...: talk to the lowpower netlink family from NS with
+# YNL's client (JSON output); on a netlink error it prints the error and
+# the kernel's extack, and fails
+lp_ynl()
+{
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" python3 "$LP_YNL" --spec "$LP_SPEC" --no-schema \
+		--output-json "$@"
+}
+
+# lp_ynl_usable: whether YNL's client and the spec are there
+lp_ynl_usable()
+{
+	[ -f "$LP_YNL" ] && [ -f "$LP_SPEC" ] && python3 -c 'import yaml' 2>/dev/null
+}
+
+# lp_ip4_int ADDR: an IPv4 address as the number YNL takes for a
+# big-endian u32 attribute
+lp_ip4_int()
+{
+	local a b c d
+
+	IFS=. read -r a b c d <<<"$1"
+	echo $(((a << 24) | (b << 16) | (c << 8) | d))
+}
+
+# lp_link NS DEV GATEWAY: the link through DEV and GATEWAY, from a dump of
+# NS's links, as a JSON object; empty if there is no such link
+lp_link()
+{
+	local ifindex
+
+	ifindex=$(ip netns exec "$1" cat "/sys/class/net/$2/ifindex") || return 1
+	lp_ynl "$1" --dump link-get |
+		jq -c --argjson i "$ifindex" --arg gw "$3" \
+			'.[] | select(.ifindex == $i and
+				((.["gateway-ipv4"] // .["gateway-ipv6"]) == $gw))'
+}
+
+# lp_field LINK FIELD...: the FIELDs of a link from lp_link, one per line
+# (0 for an absent counter)
+lp_field()
+{
+	local link=$1 f
+
+	shift
+	for f in "$@"; do
+		jq -r --arg f "$f" '.[$f] // 0' <<<"$link"
+	done
+}

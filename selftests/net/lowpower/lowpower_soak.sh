@@ -16,7 +16,10 @@
 # - switches lowpower_mode (also in a second namespace) and the knobs to
 #   random valid values, and writes invalid values (which must fail and
 #   change nothing);
-# - reads the state: /proc/net/lowpower, ip route get, ip nexthop show;
+# - reads the state: /proc/net/lowpower, the lowpower netlink family's
+#   link dump (YNL's client), ip route get, ip nexthop show;
+# - runs lowpower-prober for a few rounds on R's IPv4 and IPv6 routes, so
+#   that probe samples come in while routes change;
 # - with LOWPOWER_SOAK_FAULTS=1, makes one of the above configuration
 #   changes with failslab and fail_page_alloc failing its allocations
 #   (task filter: only the commands of that operation; stack trace
@@ -344,8 +347,9 @@ soak()
 	while [ "$(date +%s)" -lt "$end" ]; do
 		t0=$EPOCHREALTIME
 		op=$(soak_pick replace replace del group member flap netns mode \
-			mode knobs bad read fault)
+			mode knobs bad read probe fault)
 		[ "$op" != fault ] || [ "$faults" = 1 ] || op="read"
+		[ "$op" != probe ] || [ -x "$LP_PROBER" ] || op="read"
 		case $op in
 		replace)
 			KIND=$(soak_pick legacy group resilient)
@@ -384,9 +388,18 @@ soak()
 		read)
 			cat /proc/net/lowpower >/dev/null
 			ip netns exec "$R" cat /proc/net/lowpower >/dev/null
+			if lp_ynl_usable; then
+				lp_ynl "$R" --dump link-get >/dev/null ||
+					ret_set_ksft_status "$ksft_fail" "the netlink link dump failed"
+			fi
 			ip -n "$R" nexthop show >/dev/null
 			route_map 4 8 >/dev/null
 			route_map 6 8 >/dev/null
+			;;
+		probe)
+			msg=$(ip netns exec "$R" "$LP_PROBER" -r "$DST4" -r "$DST6" \
+				-c 5 -i 20 -b 1 -s 0 2>&1) ||
+				ret_set_ksft_status "$ksft_fail" "the prober failed: $msg"
 			;;
 		fault)
 			res=$(soak_faulty "$(soak_pick routes routes mode netns)")

@@ -19,7 +19,11 @@
 #   objects, a hash-threshold and a resilient group (LOWPOWER_ROUTES);
 # - once, on the first route kind: two calm paths to a near and a far peer
 #   (about 3 and 30 ms) keep the stock split of new flows in mode 2
-#   (within 15 % of them), and a jittery path among them is still found.
+#   (within 15 % of them), and a jittery path among them is still found;
+# - once, on a nexthop group if the kinds include one: a router forwarding
+#   background TCP over a calm and a jittery path, where no connection
+#   ends and only lowpower-prober measures the paths: with the prober,
+#   mode 2 keeps new forwarded flows' RTT stdev below 0.5 x mode 0's.
 #
 # shellcheck disable=SC2317 # the tests are called through $ALL_TESTS
 
@@ -115,10 +119,11 @@ b_share()
 	done | ip -n "$C" -batch - | grep -c " dev c2 "
 }
 
-# probe_stdev: RTT stdev (ms) of 300 probes, a new flow each
+# probe_stdev [NS]: RTT stdev (ms) of 300 probes from NS (default C), a
+# new flow each
 probe_stdev()
 {
-	ip netns exec "$C" "$PROBE" -q -n -c 300 -i 5000 -w 1000 "$SVC" "$PORT" |
+	ip netns exec "${1:-$C}" "$PROBE" -q -n -c 300 -i 5000 -w 1000 "$SVC" "$PORT" |
 		sed -n 's/.* stdev=\([0-9.]*\).*/\1/p'
 }
 
@@ -233,7 +238,7 @@ short_only()
 # the two peers' RTTs must not read as jitter.
 setup_mixed()
 {
-	local i dst
+	local i
 
 	two_paths || return 1
 	for i in 1 2; do
@@ -255,10 +260,16 @@ setup_mixed()
 		net.ipv4.lowpower_mode=2 || return 1
 	ip netns exec "$S" "${FLOWS[@]}" bulk-sink 4 5001 &
 	sleep 1
-	for dst in "$SVC" "$FAR"; do
-		ip netns exec "$C" "${FLOWS[@]}" bulk 4 "$dst" 5001 \
-			--connections 6 --rate 200000 >/dev/null &
-	done
+	# Relative to its own srtt, a far connection reads a third of the
+	# jitter a near one does (4 ms on 33 ms), and a link's jitter is the
+	# mean over its samples: the near connections must take the most
+	# samples, whichever of them the hash puts on path B, for path B to
+	# be found jittery (in two runs with 6 of each at the same rate, B
+	# read 99/1024 against A's 50: not jittery).
+	ip netns exec "$C" "${FLOWS[@]}" bulk 4 "$SVC" 5001 \
+		--connections 12 --rate 200000 >/dev/null &
+	ip netns exec "$C" "${FLOWS[@]}" bulk 4 "$FAR" 5001 \
+		--connections 6 --rate 50000 >/dev/null &
 	sleep 5
 }
 
@@ -291,8 +302,79 @@ mixed_peers()
 	sleep 4
 	jit=$(mixed_shares)
 	[ "$jit" -lt 100 ] ||
-		ret_set_ksft_status "$ksft_fail" "jittery path B got $jit of 300 new flows"
+		ret_set_ksft_status "$ksft_fail" "jittery path B got $jit of 300 new flows; $(ip netns exec "$C" cat /proc/net/lowpower)"
 	log_test "near and far peers: calm path B gets $m2 of 300 new flows (mode 0: $m0), jittery $jit ($KIND route)"
+}
+
+# setup_router: H -- R == S.  R forwards H's traffic to SVC over path A
+# (r1-s1, 10 ms) and path B (r2-s2, 10 ms +- 8 ms), in mode 2, over a
+# $KIND route; S answers over path A.  H runs paced background TCP through
+# R: no connection ends on R, so R takes no RTT sample of its own.
+setup_router()
+{
+	local i
+
+	setup_ns H R S || return 1
+	ip -n "$H" link add h0 type veth peer name r0 netns "$R" || return 1
+	ip -n "$H" addr add 10.0.0.1/24 dev h0
+	ip -n "$R" addr add 10.0.0.2/24 dev r0
+	ip -n "$H" link set h0 up
+	ip -n "$R" link set r0 up
+	ip -n "$H" route add default via 10.0.0.2
+	for i in 1 2; do
+		ip -n "$R" link add "r$i" type veth peer name "s$i" netns "$S" || return 1
+		ip -n "$R" addr add "10.0.$i.1/24" dev "r$i"
+		ip -n "$S" addr add "10.0.$i.2/24" dev "s$i"
+		ip -n "$R" link set "r$i" up
+		ip -n "$S" link set "s$i" up
+	done
+	ip -n "$S" link set lo up
+	ip -n "$S" addr add "$SVC/32" dev lo
+	ip -n "$S" route add 10.0.0.0/24 via 10.0.1.1
+	lp_route "$R" 4 "$SVC/32" "$KIND" 10 "10.0.1.2 r1 1" "10.0.2.2 r2 1" ||
+		return 1
+	ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv4.fib_multipath_hash_policy=1 \
+		net.ipv4.lowpower_mode=0 || return 1
+	ip netns exec "$R" tc qdisc add dev r1 root netem delay 10ms limit 100000 &&
+	ip netns exec "$R" tc qdisc add dev r2 root netem delay 10ms 8ms limit 100000 ||
+		return 1
+
+	ip netns exec "$S" "$PROBE" --server -4 "$PORT" &
+	ip netns exec "$S" "${FLOWS[@]}" bulk-sink 4 5001 &
+	sleep 1
+	ip netns exec "$H" "${FLOWS[@]}" bulk 4 "$SVC" 5001 --connections 12 \
+		--rate 20000 >/dev/null &
+	sleep 5
+}
+
+# router: new forwarded flows' RTT stdev in mode 0, in mode 2 without a
+# prober (for the record: R has no signal), and in mode 2 with
+# lowpower-prober on R probing the route's nexthops
+router()
+{
+	local sd0 sdn sd2 prober jitter
+
+	RET=0
+	sd0=$(probe_stdev "$H")
+	ip netns exec "$R" sysctl -qw net.ipv4.lowpower_mode=2
+	sleep 2
+	sdn=$(probe_stdev "$H")
+	ip netns exec "$R" "$LP_PROBER" -r "$SVC/32" --interval 50 --stats 0 \
+		2>"$PROBER_LOG" &
+	prober=$!
+	sleep 3
+	sd2=$(probe_stdev "$H")
+	jitter=$(ip netns exec "$R" cat /proc/net/lowpower |
+		 awk '$2 == "r2" { print $8 }')
+	kill "$prober"
+	wait "$prober"
+	if [ -z "$sd0" ] || [ -z "$sd2" ]; then
+		ret_set_ksft_status "$ksft_fail" "the probe failed"
+	elif [ "$(echo "$sd2 < 0.5 * $sd0" | bc)" != 1 ]; then
+		ret_set_ksft_status "$ksft_fail" "stdev mode 2 $sd2 ms, mode 0 $sd0 ms; prober: $(tail -n 3 "$PROBER_LOG")"
+	fi
+	log_test "router with prober: forwarded RTT stdev mode 2 ${sd2:-?} ms < 0.5 x mode 0 ${sd0:-?} ms (no prober ${sdn:-?} ms; path B jitter ${jitter:-?}/1024, $KIND route)"
 }
 
 if [ ! -e /proc/sys/net/ipv4/lowpower_mode ]; then
@@ -333,4 +415,20 @@ if ! setup_mixed; then
 	exit "$ksft_fail"
 fi
 mixed_peers
+
+# the router case: on a nexthop group (what FRR installs) if one is tested
+case " ${KINDS[*]} " in
+*" group "*) KIND=group ;;
+esac
+cleanup
+if [ ! -x "$LP_PROBER" ]; then
+	echo "SKIP: router: lowpower-prober not found (PATH or LOWPOWER_PROBER)"
+elif ! setup_router; then
+	echo "FAIL: cannot build the router testbed ($KIND route)"
+	exit "$ksft_fail"
+else
+	PROBER_LOG=$(mktemp)
+	router
+	rm -f "$PROBER_LOG"
+fi
 exit "$EXIT_STATUS"

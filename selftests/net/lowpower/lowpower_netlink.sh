@@ -1,0 +1,318 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The lowpower generic netlink family (Documentation/netlink/specs/
+# lowpower.yaml), through YNL's client, and lowpower-prober on top of it:
+#
+# - a dump lists each link once, however many routes and groups send
+#   through it, with its counters;
+# - one link by device and gateway; an unknown one is refused (ENOENT and
+#   an extack message);
+# - RTT samples and lost probes fed in are counted, and their jitter is
+#   the link's (mode 2);
+# - bad requests are refused with an extack message and count nothing;
+# - feeding needs CAP_NET_ADMIN; a namespace sees only its own links;
+# - the prober probes every nexthop of a route and of a group and feeds
+#   them, and refuses bad input with a message and a non-zero status.
+#
+# shellcheck disable=SC2317 # the tests are called through $ALL_TESTS
+
+ALL_TESTS="
+	dump_links
+	get_link
+	probe_feed
+	probe_bad
+	unprivileged
+	netns_isolation
+	prober_feeds
+	prober_bad_input
+"
+
+lib_dir=$(dirname "$0")/..
+# shellcheck source=lib.sh
+source "$lib_dir/lib.sh"
+# shellcheck source=selftests/net/lowpower/lowpower_lib.sh
+source "$(dirname "$0")/lowpower_lib.sh"
+
+SVC4=198.51.100.1
+SVC6=2001:db8::1
+GRP4=198.51.100.2
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all
+	--bounding-set=-all)
+
+cleanup()
+{
+	cleanup_all_ns
+}
+
+# two links from A to B (a1-b1, a2-b2), IPv4 and IPv6; a legacy multipath
+# route to SVC4 and to SVC6 and a route to GRP4 over a nexthop group, all
+# through the same two gateways of each family
+setup()
+{
+	local i
+
+	setup_ns A B C || return 1
+	for i in 1 2; do
+		ip -n "$A" link add "a$i" type veth peer name "b$i" netns "$B" || return 1
+		ip -n "$A" addr add "10.0.$i.1/24" dev "a$i"
+		ip -n "$B" addr add "10.0.$i.2/24" dev "b$i"
+		ip -n "$A" addr add "fd00:$i::1/64" dev "a$i" nodad
+		ip -n "$B" addr add "fd00:$i::2/64" dev "b$i" nodad
+		ip -n "$A" link set "a$i" up
+		ip -n "$B" link set "b$i" up
+	done
+	ip -n "$B" link set lo up
+	ip -n "$B" addr add "$SVC4/32" dev lo
+	ip -n "$B" addr add "$GRP4/32" dev lo
+	ip -n "$B" addr add "$SVC6/128" dev lo nodad
+	lp_route "$A" 4 "$SVC4/32" legacy 0 "10.0.1.2 a1 1" "10.0.2.2 a2 1" &&
+	lp_route "$A" 6 "$SVC6/128" legacy 0 "fd00:1::2 a1 1" "fd00:2::2 a2 1" &&
+	lp_route "$A" 4 "$GRP4/32" group 10 "10.0.1.2 a1 1" "10.0.2.2 a2 1" &&
+	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_mode=2
+}
+
+# ifindex NS DEV
+ifindex()
+{
+	ip netns exec "$1" cat "/sys/class/net/$2/ifindex"
+}
+
+# probe_json DEV GW4 EXTRA: a link-probe request for the link through DEV
+# (in A) and IPv4 gateway GW4, with EXTRA attributes ('"lost": 1')
+probe_json()
+{
+	printf '{"ifindex": %s, "gateway-ipv4": %s%s}' "$(ifindex "$A" "$1")" \
+		"$(lp_ip4_int "$2")" "${3:+, $3}"
+}
+
+dump_links()
+{
+	local n links
+
+	RET=0
+	ip netns exec "$A" ping -q -c 2 -i 0.2 "$SVC4" >/dev/null
+	links=$(lp_ynl "$A" --dump link-get) ||
+		ret_set_ksft_status "$ksft_fail" "the dump failed: $links"
+	n=$(jq length <<<"$links")
+	[ "$n" = 4 ] ||
+		ret_set_ksft_status "$ksft_fail" "$n links, want 4 (2 gateways x 2 families, shared by 3 routes)"
+	n=$(jq '[.[] | select(.["tx-packets"] != null and .load != null and
+			      .jitter != null and .["probe-samples"] != null)]
+		| length' <<<"$links")
+	[ "$n" = 4 ] ||
+		ret_set_ksft_status "$ksft_fail" "$n of 4 links have all counters"
+	n=$(jq '[.[] | .["tx-packets"]] | add' <<<"$links")
+	[ "${n:-0}" -ge 2 ] ||
+		ret_set_ksft_status "$ksft_fail" "the pings were not counted ($n packets)"
+	log_test "dump: each link once, shared by the routes and the group, with counters"
+}
+
+get_link()
+{
+	local out
+
+	RET=0
+	out=$(lp_ynl "$A" --do link-get --json "$(probe_json a2 10.0.2.2)")
+	if [ "$(jq -r '.["gateway-ipv4"]' <<<"$out")" != 10.0.2.2 ] ||
+	   [ "$(jq -r .ifindex <<<"$out")" != "$(ifindex "$A" a2)" ]; then
+		ret_set_ksft_status "$ksft_fail" "link a2 via 10.0.2.2: $out"
+	fi
+	out=$(lp_ynl "$A" --do link-get --json "$(probe_json a2 10.0.1.2)" 2>&1) &&
+		ret_set_ksft_status "$ksft_fail" "a2 via 10.0.1.2 found: $out"
+	grep -q "No such file.*No multipath nexthop sends through this device and gateway" \
+		<<<"$(tr '\n' ' ' <<<"$out")" ||
+		ret_set_ksft_status "$ksft_fail" "a2 via 10.0.1.2: $out"
+	log_test "get: one link by device and gateway; an unknown one is ENOENT with a message"
+}
+
+probe_feed()
+{
+	local s0 l0 j0 s1 l1 j1 jitter link
+
+	RET=0
+	# the samples must not age out while the slow client runs
+	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_jitter_age_ms=600000
+	{ read -r s0; read -r l0; read -r j0; } < <(lp_field \
+		"$(lp_link "$A" a1 10.0.1.2)" probe-samples probe-lost jitter-samples)
+	# jitter 0 and 1024 (10 ms off a 10 ms srtt); 3 losses at the cap
+	# (2048): a mean of (0 + 1024 + 3 x 2048) / 5
+	if ! lp_ynl "$A" --do link-probe --json \
+		"$(probe_json a1 10.0.1.2 '"srtt-us": 10000, "rtt-us": [10000, 20000], "lost": 3')" >/dev/null; then
+		ret_set_ksft_status "$ksft_fail" "feeding failed"
+	fi
+	sleep 0.2
+	link=$(lp_link "$A" a1 10.0.1.2)
+	{ read -r s1; read -r l1; read -r j1; read -r jitter; } < <(lp_field \
+		"$link" probe-samples probe-lost jitter-samples jitter)
+	[ "$((s1 - s0)):$((l1 - l0)):$((j1 - j0))" = 2:3:5 ] ||
+		ret_set_ksft_status "$ksft_fail" "probe samples +$((s1 - s0)) (want 2), lost +$((l1 - l0)) (3), jitter samples +$((j1 - j0)) (5)"
+	[ "$jitter" = 1433 ] ||
+		ret_set_ksft_status "$ksft_fail" "link jitter $jitter, want 1433: $link"
+	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_jitter_age_ms=3000
+	log_test "probe: 2 samples and 3 losses counted; the link's jitter is their mean ($jitter/1024)"
+}
+
+# bad_request DESC REQUEST PATTERN: a link-probe REQUEST fails with PATTERN
+# in the error
+bad_request()
+{
+	local out
+
+	out=$(lp_ynl "$A" --do link-probe --json "$2" 2>&1) &&
+		ret_set_ksft_status "$ksft_fail" "$1: accepted"
+	grep -q -- "$3" <<<"$(tr '\n' ' ' <<<"$out")" ||
+		ret_set_ksft_status "$ksft_fail" "$1: no '$3' in: $out"
+}
+
+probe_bad()
+{
+	local before after gw
+
+	RET=0
+	before=$(lp_field "$(lp_link "$A" a1 10.0.1.2)" probe-samples probe-lost jitter-samples)
+	gw=$(lp_ip4_int 10.0.1.2)
+	bad_request "RTT over 60 s" \
+		"$(probe_json a1 10.0.1.2 '"srtt-us": 1000, "rtt-us": [1000, 60000001]')" \
+		"integer out of range"
+	bad_request "srtt 0" "$(probe_json a1 10.0.1.2 '"srtt-us": 0, "rtt-us": [1000]')" \
+		"integer out of range"
+	bad_request "1025 lost" "$(probe_json a1 10.0.1.2 '"lost": 1025')" \
+		"integer out of range"
+	bad_request "samples without srtt" "$(probe_json a1 10.0.1.2 '"rtt-us": [1000]')" \
+		"Invalid argument"
+	bad_request "nothing to feed" "$(probe_json a1 10.0.1.2)" \
+		"No RTT sample and no lost probe"
+	bad_request "two gateways" \
+		"$(probe_json a1 10.0.1.2 '"gateway-ipv6": "fd000001000000000000000000000002", "lost": 1')" \
+		"A link has one gateway"
+	bad_request "unknown link" "$(probe_json a1 10.0.2.2 '"lost": 1')" \
+		"No multipath nexthop sends through this device and gateway"
+	bad_request "no device" "{\"gateway-ipv4\": $gw, \"lost\": 1}" "Invalid argument"
+	bad_request "ifindex 0" "{\"ifindex\": 0, \"gateway-ipv4\": $gw, \"lost\": 1}" \
+		"integer out of range"
+	after=$(lp_field "$(lp_link "$A" a1 10.0.1.2)" probe-samples probe-lost jitter-samples)
+	[ "$after" = "$before" ] ||
+		ret_set_ksft_status "$ksft_fail" "bad requests counted: probe samples, lost, jitter samples ${before//$'\n'/ } -> ${after//$'\n'/ }"
+	log_test "probe: bad requests are refused with a message and count nothing"
+}
+
+unprivileged()
+{
+	local out before after
+
+	RET=0
+	before=$(lp_field "$(lp_link "$A" a1 10.0.1.2)" probe-samples probe-lost)
+	out=$(ip netns exec "$A" "${NOBODY[@]}" python3 "$LP_YNL" --spec "$LP_SPEC" \
+		--no-schema --do link-probe \
+		--json "$(probe_json a1 10.0.1.2 '"lost": 1')" 2>&1) &&
+		ret_set_ksft_status "$ksft_fail" "an unprivileged user fed a sample"
+	grep -q "Operation not permitted" <<<"$out" ||
+		ret_set_ksft_status "$ksft_fail" "unprivileged feed: $out"
+	out=$(ip netns exec "$A" "${NOBODY[@]}" python3 "$LP_YNL" --spec "$LP_SPEC" \
+		--no-schema --output-json --dump link-get 2>&1)
+	[ "$(jq length <<<"$out" 2>/dev/null)" = 4 ] ||
+		ret_set_ksft_status "$ksft_fail" "an unprivileged user cannot read: $out"
+	out=$(ip netns exec "$A" "${NOBODY[@]}" "$LP_PROBER" -r "$SVC4" -c 1 2>&1) &&
+		ret_set_ksft_status "$ksft_fail" "the prober ran unprivileged"
+	grep -q "CAP_NET_ADMIN" <<<"$out" ||
+		ret_set_ksft_status "$ksft_fail" "unprivileged prober: $out"
+	after=$(lp_field "$(lp_link "$A" a1 10.0.1.2)" probe-samples probe-lost)
+	[ "$after" = "$before" ] ||
+		ret_set_ksft_status "$ksft_fail" "probe samples and lost ${before//$'\n'/ } -> ${after//$'\n'/ }"
+	log_test "unprivileged: may read the links, may not feed them (ynl, prober)"
+}
+
+netns_isolation()
+{
+	local out
+
+	RET=0
+	out=$(lp_ynl "$C" --dump link-get)
+	[ "$(jq length <<<"$out")" = 0 ] ||
+		ret_set_ksft_status "$ksft_fail" "another namespace sees links: $out"
+	out=$(lp_ynl "$C" --do link-get --json "$(probe_json a1 10.0.1.2)" 2>&1) &&
+		ret_set_ksft_status "$ksft_fail" "another namespace got A's link: $out"
+	log_test "netns: a namespace sees only its own links"
+}
+
+prober_feeds()
+{
+	local out link dev gw n before=() i=0
+
+	RET=0
+	for link in "a1 10.0.1.2" "a2 10.0.2.2" "a1 fd00:1::2" "a2 fd00:2::2"; do
+		read -r dev gw <<<"$link"
+		before+=("$(lp_field "$(lp_link "$A" "$dev" "$gw")" probe-samples)")
+	done
+	out=$(ip netns exec "$A" "$LP_PROBER" -r "$SVC4" -r "$SVC6" -g 10 \
+		--count 10 --interval 50 --batch 2 --stats 0 2>&1) ||
+		ret_set_ksft_status "$ksft_fail" "the prober failed: $out"
+	for link in "a1 10.0.1.2" "a2 10.0.2.2" "a1 fd00:1::2" "a2 fd00:2::2"; do
+		read -r dev gw <<<"$link"
+		n=$(lp_field "$(lp_link "$A" "$dev" "$gw")" probe-samples)
+		[ $((n - before[i])) -ge 8 ] ||
+			ret_set_ksft_status "$ksft_fail" "$dev via $gw: $((n - before[i])) samples from 10 rounds"
+		i=$((i + 1))
+	done
+	[ "$(grep -c "probing " <<<"$out")" = 4 ] ||
+		ret_set_ksft_status "$ksft_fail" "the route, the IPv6 route and the group make 4 paths: $out"
+	log_test "prober: each of 4 links of 2 routes and a group fed from 10 rounds"
+}
+
+# prober_refuses DESC STATUS PATTERN ARGS...: the prober, run with ARGS in
+# A, exits with STATUS and PATTERN in its message
+prober_refuses()
+{
+	local desc=$1 want=$2 pattern=$3 out rc=0
+
+	shift 3
+	out=$(ip netns exec "$A" "$LP_PROBER" "$@" 2>&1) || rc=$?
+	if [ "$rc" != "$want" ] || ! grep -q -- "$pattern" <<<"$out"; then
+		ret_set_ksft_status "$ksft_fail" "$desc: status $rc (want $want): $out"
+	fi
+}
+
+prober_bad_input()
+{
+	RET=0
+	prober_refuses "unknown group" 1 "nexthop 999: No such file" -g 999 -c 1
+	prober_refuses "single-path route" 1 "single nexthop" -r 10.0.1.0/24 -c 1
+	prober_refuses "no route" 1 "Network is unreachable" -r 203.0.113.0/24 -c 1
+	prober_refuses "prefix not in the table" 1 "the longest match is a /32" \
+		-r "$SVC4/24" -c 1
+	prober_refuses "interval 0" 2 "in 1..60000" -r "$SVC4" -i 0
+	prober_refuses "bad target" 2 "not an IPv4 or IPv6 address" -r "$SVC4" -t x
+	prober_refuses "nothing to probe" 2 "nothing to probe" -c 1
+	prober_refuses "stray argument" 2 "unexpected argument" -r "$SVC4" extra
+	log_test "prober: bad input gets a message and a non-zero status"
+}
+
+if [ ! -e /proc/sys/net/ipv4/lowpower_mode ]; then
+	echo "SKIP: kernel without CONFIG_IP_ROUTE_LOWPOWER"
+	exit "$ksft_skip"
+fi
+for cmd in ip jq python3 setpriv; do
+	if ! command -v "$cmd" >/dev/null; then
+		echo "SKIP: $cmd not installed"
+		exit "$ksft_skip"
+	fi
+done
+if ! lp_ynl_usable; then
+	echo "SKIP: YNL's client ($LP_YNL) or the spec ($LP_SPEC) missing, or python3-yaml"
+	exit "$ksft_skip"
+fi
+if [ ! -x "$LP_PROBER" ]; then
+	echo "SKIP: lowpower-prober not found (PATH or LOWPOWER_PROBER)"
+	exit "$ksft_skip"
+fi
+
+trap cleanup EXIT
+if ! setup; then
+	echo "FAIL: cannot build the testbed"
+	exit "$ksft_fail"
+fi
+for t in $ALL_TESTS; do
+	$t
+done
+exit "$EXIT_STATUS"
