@@ -73,19 +73,21 @@ struct path {
 	uint32_t	jitter;		/* EMA 1/8 of |rtt - srtt| / srtt, 1/1024 */
 	unsigned long	sent, answered, lost_total;
 	bool		missing;	/* the kernel has no such link right now */
+	bool		send_error;	/* the last send through it failed */
 };
 
 struct probe {
 	int		path;		/* -1: free */
 	uint16_t	seq;
-	struct timespec	tx;
+	struct timespec	tx;		/* sent, CLOCK_REALTIME (as the stamps) */
+	struct timespec	tx_mono;	/* sent, CLOCK_MONOTONIC (for --timeout) */
 	bool		tx_kernel;	/* @tx is the kernel's timestamp */
 };
 
 struct family_socket {
 	int		fd;
 	int		family;
-	uint32_t	tskey;		/* SOF_TIMESTAMPING_OPT_ID of the next send */
+	unsigned int	next;		/* the next probe's slot in @inflight */
 	struct probe	inflight[INFLIGHT];
 };
 
@@ -149,6 +151,19 @@ static void __attribute__((noreturn)) die(const char *fmt, ...)
 	exit(1);
 }
 
+/* bad input on the command line: a message and status 2 */
+static void __attribute__((noreturn)) bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: error: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
 static void __attribute__((noreturn)) usage(int status)
 {
 	FILE *f = status ? stderr : stdout;
@@ -158,8 +173,8 @@ static void __attribute__((noreturn)) usage(int status)
 "Probe each nexthop of the given multipath routes and nexthop groups with\n"
 "ICMP echo and feed RTT samples and losses to the kernel's lowpower state.\n"
 "\n"
-"  -r, --route PREFIX     the route to PREFIX (main table; as `ip route get\n"
-"                         fibmatch` finds it); repeatable\n"
+"  -r, --route PREFIX     the route to PREFIX, as `ip route get fibmatch`\n"
+"                         finds it; repeatable\n"
 "  -g, --group ID         the members of nexthop group ID; repeatable\n"
 "  -t, --target ADDR      probe ADDR through each nexthop's device instead\n"
 "                         of the nexthop's gateway\n"
@@ -169,8 +184,9 @@ static void __attribute__((noreturn)) usage(int status)
 "  -b, --batch N          rounds per report to the kernel (1..50, default 5)\n"
 "  -c, --count N          stop after N rounds (default: until SIGINT/SIGTERM)\n"
 "  -s, --stats S          log each path's figures every S seconds\n"
-"                         (0: never; default 10)\n"
-"  -B, --busy-poll USEC   busy-poll the sockets (SO_BUSY_POLL)\n"
+"                         (0: only at exit; default 10)\n"
+"  -B, --busy-poll USEC   after each round, poll the sockets without\n"
+"                         sleeping for USEC (0..1000000) before waiting\n"
 "  -C, --cpu N            pin the prober to CPU N\n"
 "  -n, --dry-run          measure and log; feed nothing to the kernel\n"
 "  -v, --verbose          log every report\n"
@@ -187,11 +203,10 @@ static unsigned long parse_num(const char *what, const char *s,
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
-		fprintf(stderr, "%s: error: %s: '%s' is not a number in %lu..%lu\n",
-			prog, what, s, min, max);
-		exit(2);
-	}
+	if (errno || end == s || *end || s[0] < '0' || s[0] > '9' || v < min ||
+	    v > max)
+		bad_usage("%s: '%s' is not a number in %lu..%lu", what, s, min,
+			  max);
 	return v;
 }
 
@@ -258,10 +273,13 @@ static int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh,
 	*extack = NULL;
 	nlh->nlmsg_seq = ++nl_seq;
 	nlh->nlmsg_flags |= NLM_F_ACK;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -1;
+	while (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		if (errno != EINTR)
+			return -1;
 	for (;;) {
 		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (ret < 0 && errno == EINTR)
+			continue;
 		if (ret < 0)
 			return -1;
 		ret = mnl_cb_run2(buf, ret, nl_seq, portid, nl_data_cb, &ctx,
@@ -357,13 +375,19 @@ static int nh_cb(const struct nlmsghdr *nlh, void *data)
 		int n = mnl_attr_get_payload_len(tb[NHA_GROUP]) / sizeof(*g);
 
 		nh->is_group = true;
-		for (int i = 0; i < n && nh->nmembers < MAX_PATHS; i++)
+		if (n > MAX_PATHS)
+			die("nexthop group %u has %d members, more than %d",
+			    tb[NHA_ID] ? mnl_attr_get_u32(tb[NHA_ID]) : 0, n,
+			    MAX_PATHS);
+		for (int i = 0; i < n; i++)
 			nh->members[nh->nmembers++] = g[i].id;
 		return MNL_CB_OK;
 	}
 	if (tb[NHA_OIF])
 		nh->ifindex = mnl_attr_get_u32(tb[NHA_OIF]);
-	if (tb[NHA_GATEWAY]) {
+	if (tb[NHA_GATEWAY] &&
+	    mnl_attr_get_payload_len(tb[NHA_GATEWAY]) ==
+	    (nhm->nh_family == AF_INET ? 4 : 16)) {
 		nh->family = nhm->nh_family;
 		memcpy(&nh->gw, mnl_attr_get_payload(tb[NHA_GATEWAY]),
 		       nhm->nh_family == AF_INET ? 4 : 16);
@@ -429,14 +453,17 @@ static void route_gw(const struct nlattr *gw, const struct nlattr *via,
 		     int family, int *gwfam, struct in6_addr *addr)
 {
 	*gwfam = AF_UNSPEC;
-	if (gw) {
+	if (gw && mnl_attr_get_payload_len(gw) == (family == AF_INET ? 4 : 16)) {
 		*gwfam = family;
 		memcpy(addr, mnl_attr_get_payload(gw), family == AF_INET ? 4 : 16);
-	} else if (via) {
+	} else if (via && mnl_attr_get_payload_len(via) >= sizeof(struct rtvia)) {
 		const struct rtvia *v = mnl_attr_get_payload(via);
+		size_t alen = v->rtvia_family == AF_INET ? 4 : 16;
 
+		if (mnl_attr_get_payload_len(via) < sizeof(*v) + alen)
+			return;
 		*gwfam = v->rtvia_family;
-		memcpy(addr, v->rtvia_addr, *gwfam == AF_INET ? 4 : 16);
+		memcpy(addr, v->rtvia_addr, alen);
 	}
 }
 
@@ -500,7 +527,7 @@ static void add_route(const char *prefix)
 		*slash = '\0';
 	family = parse_addr(addrs, &addr);
 	if (family == AF_UNSPEC)
-		die("--route: '%s' is not an IPv4 or IPv6 prefix", prefix);
+		bad_usage("--route: '%s' is not an IPv4 or IPv6 prefix", prefix);
 	if (slash)
 		ri.len = parse_num("--route prefix length", slash + 1, 0,
 				   family == AF_INET ? 32 : 128);
@@ -558,8 +585,8 @@ static void genl_resolve(void)
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, LOWPOWER_FAMILY_NAME);
 	if (nl_talk(genl, nlh, genl_family_cb, &genl_family, &extack) < 0 ||
 	    !genl_family)
-		die("the kernel has no '%s' netlink family (%s): is it built with the lowpower series?",
-		    LOWPOWER_FAMILY_NAME, strerror(errno));
+		die("the kernel has no '%s' netlink family: is it built with the lowpower series?",
+		    LOWPOWER_FAMILY_NAME);
 }
 
 static void put_link(struct nlmsghdr *nlh, const struct path *p)
@@ -700,11 +727,11 @@ static void open_socket(struct family_socket *s)
 {
 	/* the send stamp as the probe enters the device's queue (SCHED),
 	 * not as the driver takes it: a flow's RTT includes the egress
-	 * queue, and so must a probe's
+	 * queue, and so must a probe's.  The stamp comes back with the
+	 * probe itself, which says which probe it is.
 	 */
 	int flags = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE |
-		    SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_OPT_ID |
-		    SOF_TIMESTAMPING_OPT_TSONLY;
+		    SOF_TIMESTAMPING_TX_SCHED;
 
 	s->fd = socket(s->family, SOCK_RAW | SOCK_NONBLOCK,
 		       s->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
@@ -715,52 +742,96 @@ static void open_socket(struct family_socket *s)
 	if (s->family == AF_INET) {
 		uint32_t f = ~(1U << ICMP_ECHOREPLY);	/* struct icmp_filter */
 
-		setsockopt(s->fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
+		if (setsockopt(s->fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f)) < 0)
+			die("ICMP_FILTER: %s", strerror(errno));
 	} else {
 		struct icmp6_filter f;
 
 		ICMP6_FILTER_SETBLOCKALL(&f);
 		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
-		setsockopt(s->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+		if (setsockopt(s->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f,
+			       sizeof(f)) < 0)
+			die("ICMP6_FILTER: %s", strerror(errno));
 	}
 	if (setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPING, &flags,
 		       sizeof(flags)) < 0)
 		die("SO_TIMESTAMPING: %s", strerror(errno));
-	if (opt.busy_poll_us >= 0 &&
-	    setsockopt(s->fd, SOL_SOCKET, SO_BUSY_POLL, &opt.busy_poll_us,
-		       sizeof(opt.busy_poll_us)) < 0)
-		die("SO_BUSY_POLL: %s", strerror(errno));
 }
 
 struct echo {
 	struct icmphdr	icmp;	/* same layout as the ICMPv6 echo header */
 	uint32_t	magic;
 	uint32_t	path;
-	uint8_t		pad[PAYLOAD - 8];
+	uint32_t	slot;
+	uint8_t		pad[PAYLOAD - 12];
 };
 
 #define ECHO_MAGIC	0x6c70776eU	/* "lpwn" */
 
+/* The probe a packet of ours carries (a reply, or a send stamp's copy of
+ * the probe, which may start at its link-layer header): found by the
+ * magic word, which follows the echo header.
+ */
+static struct probe *probe_of(struct family_socket *s, const uint8_t *pkt,
+			      size_t len, uint16_t type)
+{
+	uint32_t magic = htonl(ECHO_MAGIC);
+	const struct echo *e;
+	uint32_t path, slot;
+	struct probe *pr;
+	size_t off;
+
+	for (off = sizeof(struct icmphdr);
+	     off + sizeof(*e) - sizeof(e->icmp) <= len; off++) {
+		if (memcmp(pkt + off, &magic, sizeof(magic)))
+			continue;
+		e = (const void *)(pkt + off - sizeof(struct icmphdr));
+		if (e->icmp.type != type || ntohs(e->icmp.un.echo.id) != echo_id)
+			return NULL;
+		path = ntohl(e->path);
+		slot = ntohl(e->slot);
+		if (slot >= INFLIGHT)
+			return NULL;
+		pr = &s->inflight[slot];
+		if (pr->path != (int)path ||
+		    pr->seq != ntohs(e->icmp.un.echo.sequence))
+			return NULL;	/* late: already counted lost */
+		return pr;
+	}
+	return NULL;
+}
+
+/* One echo per path of the family; a failing path loses only its own. */
 static void send_round(struct family_socket *s, uint16_t seq)
 {
 	static struct echo echo[MAX_PATHS];
-	static char cbuf[MAX_PATHS][CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	static union {
+		char		buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr	align;
+	} cbuf[MAX_PATHS];
 	static union {
 		struct sockaddr_in	v4;
 		struct sockaddr_in6	v6;
 	} to[MAX_PATHS];
+	struct timespec now, mono;
 	struct mmsghdr msg[MAX_PATHS];
 	struct iovec iov[MAX_PATHS];
-	int idx[MAX_PATHS], n = 0, sent, i;
-	struct timespec now;
+	int idx[MAX_PATHS], n = 0, off, sent, i;
+	unsigned int slot[MAX_PATHS];
 
 	memset(msg, 0, sizeof(msg));
 	for (i = 0; i < npaths; i++) {
 		struct path *p = &paths[i];
 		struct cmsghdr *cm;
+		struct probe *pr;
 
 		if (p->tfamily != s->family)
 			continue;
+		slot[n] = s->next++ % INFLIGHT;
+		pr = &s->inflight[slot[n]];
+		if (pr->path >= 0)	/* cannot happen: see check_inflight() */
+			lose(&paths[pr->path]);
+		pr->path = -1;
 		memset(&echo[n], 0, sizeof(echo[n]));
 		echo[n].icmp.type = s->family == AF_INET ? ICMP_ECHO :
 							   ICMP6_ECHO_REQUEST;
@@ -768,13 +839,14 @@ static void send_round(struct family_socket *s, uint16_t seq)
 		echo[n].icmp.un.echo.sequence = htons(seq);
 		echo[n].magic = htonl(ECHO_MAGIC);
 		echo[n].path = htonl(i);
+		echo[n].slot = htonl(slot[n]);
 		iov[n].iov_base = &echo[n];
 		iov[n].iov_len = sizeof(echo[n]);
 		msg[n].msg_hdr.msg_iov = &iov[n];
 		msg[n].msg_hdr.msg_iovlen = 1;
-		msg[n].msg_hdr.msg_control = cbuf[n];
-		memset(cbuf[n], 0, sizeof(cbuf[n]));
-		cm = (struct cmsghdr *)cbuf[n];
+		msg[n].msg_hdr.msg_control = cbuf[n].buf;
+		memset(&cbuf[n], 0, sizeof(cbuf[n]));
+		cm = &cbuf[n].align;
 		memset(&to[n], 0, sizeof(to[n]));
 		if (s->family == AF_INET) {
 			struct in_pktinfo *pi;
@@ -822,35 +894,49 @@ static void send_round(struct family_socket *s, uint16_t seq)
 		return;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	sent = sendmmsg(s->fd, msg, n, 0);
-	if (sent < 0) {
-		logmsg("sendmmsg: %s", strerror(errno));
-		sent = 0;
-	}
-	for (i = 0; i < n; i++) {
-		struct path *p = &paths[idx[i]];
-		struct probe *pr = &s->inflight[s->tskey % INFLIGHT];
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	/* sendmmsg() stops at the first message that fails: that one path
+	 * loses its probe, and the rest are sent on
+	 */
+	for (off = 0; off < n; off += sent) {
+		sent = sendmmsg(s->fd, msg + off, n - off, 0);
+		for (i = off; i < off + (sent > 0 ? sent : 0); i++) {
+			struct probe *pr = &s->inflight[slot[i]];
+			struct path *p = &paths[idx[i]];
 
-		if (i >= sent) {
-			/* not sent: counts as lost, so that a dead path shows */
-			lose(p);
-			continue;
+			pr->path = idx[i];
+			pr->seq = seq;
+			pr->tx = now;
+			pr->tx_mono = mono;
+			pr->tx_kernel = false;
+			p->sent++;
+			if (p->send_error) {
+				logmsg("%s: sending again", p->name);
+				p->send_error = false;
+			}
 		}
-		if (pr->path >= 0)
-			lose(&paths[pr->path]);
-		pr->path = idx[i];
-		pr->seq = seq;
-		pr->tx = now;
-		pr->tx_kernel = false;
-		p->sent++;
-		s->tskey++;
+		if (sent > 0)
+			continue;
+		if (sent < 0 && errno == EINTR)
+			continue;
+		i = off;	/* msg[off] failed */
+		if (!paths[idx[i]].send_error)
+			logmsg("%s: cannot send: %s", paths[idx[i]].name,
+			       strerror(errno));
+		paths[idx[i]].send_error = true;
+		lose(&paths[idx[i]]);
+		sent = 1;
 	}
 }
 
-/* the kernel's send timestamps, keyed by SOF_TIMESTAMPING_OPT_ID */
+/* the kernel's send stamps: each comes with a copy of its probe */
 static void read_tx_stamps(struct family_socket *s)
 {
-	char data[256], ctrl[16][512];
+	static uint8_t data[16][256];
+	static union {
+		char		buf[512];
+		struct cmsghdr	align;
+	} ctrl[16];
 	struct mmsghdr msg[16];
 	struct iovec iov[16];
 	int n;
@@ -858,12 +944,12 @@ static void read_tx_stamps(struct family_socket *s)
 	for (;;) {
 		memset(msg, 0, sizeof(msg));
 		for (int i = 0; i < 16; i++) {
-			iov[i].iov_base = data;
-			iov[i].iov_len = sizeof(data);
+			iov[i].iov_base = data[i];
+			iov[i].iov_len = sizeof(data[i]);
 			msg[i].msg_hdr.msg_iov = &iov[i];
 			msg[i].msg_hdr.msg_iovlen = 1;
-			msg[i].msg_hdr.msg_control = ctrl[i];
-			msg[i].msg_hdr.msg_controllen = sizeof(ctrl[i]);
+			msg[i].msg_hdr.msg_control = ctrl[i].buf;
+			msg[i].msg_hdr.msg_controllen = sizeof(ctrl[i].buf);
 		}
 		n = recvmmsg(s->fd, msg, 16, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
 		if (n <= 0)
@@ -872,6 +958,7 @@ static void read_tx_stamps(struct family_socket *s)
 			struct scm_timestamping *ts = NULL;
 			struct sock_extended_err *ee = NULL;
 			struct cmsghdr *cm;
+			struct probe *pr;
 
 			for (cm = CMSG_FIRSTHDR(&msg[i].msg_hdr); cm;
 			     cm = CMSG_NXTHDR(&msg[i].msg_hdr, cm)) {
@@ -884,15 +971,15 @@ static void read_tx_stamps(struct family_socket *s)
 					  cm->cmsg_type == IPV6_RECVERR))
 					ee = (void *)CMSG_DATA(cm);
 			}
-			if (ts && ee && ee->ee_origin == SO_EE_ORIGIN_TIMESTAMPING &&
-			    ee->ee_info == SCM_TSTAMP_SCHED) {
-				struct probe *pr = &s->inflight[ee->ee_data % INFLIGHT];
-
-				if (pr->path >= 0 && !pr->tx_kernel &&
-				    ts->ts[0].tv_sec) {
-					pr->tx = ts->ts[0];
-					pr->tx_kernel = true;
-				}
+			if (!ts || !ee || ee->ee_origin != SO_EE_ORIGIN_TIMESTAMPING ||
+			    ee->ee_info != SCM_TSTAMP_SCHED || !ts->ts[0].tv_sec)
+				continue;
+			pr = probe_of(s, data[i], msg[i].msg_len,
+				      s->family == AF_INET ? ICMP_ECHO :
+							     ICMP6_ECHO_REQUEST);
+			if (pr && !pr->tx_kernel) {
+				pr->tx = ts->ts[0];
+				pr->tx_kernel = true;
 			}
 		}
 	}
@@ -900,7 +987,11 @@ static void read_tx_stamps(struct family_socket *s)
 
 static void read_replies(struct family_socket *s, unsigned long *kernel_rx)
 {
-	char data[16][256], ctrl[16][256];
+	static uint8_t data[16][256];
+	static union {
+		char		buf[256];
+		struct cmsghdr	align;
+	} ctrl[16];
 	struct mmsghdr msg[16];
 	struct iovec iov[16];
 	int n;
@@ -912,17 +1003,16 @@ static void read_replies(struct family_socket *s, unsigned long *kernel_rx)
 			iov[i].iov_len = sizeof(data[i]);
 			msg[i].msg_hdr.msg_iov = &iov[i];
 			msg[i].msg_hdr.msg_iovlen = 1;
-			msg[i].msg_hdr.msg_control = ctrl[i];
-			msg[i].msg_hdr.msg_controllen = sizeof(ctrl[i]);
+			msg[i].msg_hdr.msg_control = ctrl[i].buf;
+			msg[i].msg_hdr.msg_controllen = sizeof(ctrl[i].buf);
 		}
 		n = recvmmsg(s->fd, msg, 16, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
 		for (int i = 0; i < n; i++) {
-			const char *pkt = data[i];
-			unsigned int len = msg[i].msg_len, path;
+			const uint8_t *pkt = data[i];
+			unsigned int len = msg[i].msg_len;
 			struct timespec rx = { 0 };
-			const struct echo *e;
 			struct cmsghdr *cm;
 			struct probe *pr;
 			double rtt;
@@ -930,19 +1020,19 @@ static void read_replies(struct family_socket *s, unsigned long *kernel_rx)
 			if (s->family == AF_INET) {
 				const struct iphdr *ip = (const void *)pkt;
 
-				if (len < sizeof(*ip) || len < ip->ihl * 4U)
+				/* a raw IPv4 socket gets the IP header */
+				if (len < sizeof(*ip) || ip->ihl < 5 ||
+				    len < ip->ihl * 4U)
 					continue;
 				pkt += ip->ihl * 4;
 				len -= ip->ihl * 4;
 			}
-			if (len < sizeof(*e))
+			if (len < sizeof(struct echo))
 				continue;
-			e = (const void *)pkt;
-			if (ntohs(e->icmp.un.echo.id) != echo_id ||
-			    ntohl(e->magic) != ECHO_MAGIC)
-				continue;
-			path = ntohl(e->path);
-			if (path >= (unsigned int)npaths)
+			pr = probe_of(s, pkt, sizeof(struct echo),
+				      s->family == AF_INET ? ICMP_ECHOREPLY :
+							     ICMP6_ECHO_REPLY);
+			if (!pr)
 				continue;
 			for (cm = CMSG_FIRSTHDR(&msg[i].msg_hdr); cm;
 			     cm = CMSG_NXTHDR(&msg[i].msg_hdr, cm))
@@ -954,38 +1044,54 @@ static void read_replies(struct family_socket *s, unsigned long *kernel_rx)
 				(*kernel_rx)++;
 			else
 				clock_gettime(CLOCK_REALTIME, &rx);
-			/* find the probe: the same path and sequence */
-			pr = NULL;
-			for (unsigned int k = 0; k < INFLIGHT; k++) {
-				struct probe *c = &s->inflight[k];
-
-				if (c->path == (int)path &&
-				    c->seq == ntohs(e->icmp.un.echo.sequence)) {
-					pr = c;
-					break;
-				}
-			}
-			if (!pr)
-				continue;	/* late: already counted lost */
 			rtt = ts_us(&rx, &pr->tx);
+			/* a clock step: neither a sample nor a loss */
+			if (rtt >= 0)
+				sample(&paths[pr->path],
+				       rtt > LOWPOWER_RTT_MAX_US ?
+				       LOWPOWER_RTT_MAX_US : (uint32_t)rtt);
 			pr->path = -1;
-			if (rtt < 0)
-				rtt = 0;
-			if (rtt > LOWPOWER_RTT_MAX_US)
-				rtt = LOWPOWER_RTT_MAX_US;
-			sample(&paths[path], (uint32_t)rtt);
 		}
 	}
 }
 
-static void expire(struct family_socket *s, const struct timespec *now)
+/* probes unanswered for --timeout are lost; returns how many are left */
+static unsigned int expire(struct family_socket *s)
 {
+	unsigned int left = 0;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (unsigned int k = 0; k < INFLIGHT; k++) {
 		struct probe *pr = &s->inflight[k];
 
-		if (pr->path >= 0 && ts_us(now, &pr->tx) > opt.timeout_ms * 1e3) {
+		if (pr->path < 0)
+			continue;
+		if (ts_us(&now, &pr->tx_mono) > opt.timeout_ms * 1e3) {
 			lose(&paths[pr->path]);
 			pr->path = -1;
+		} else {
+			left++;
+		}
+	}
+	return left;
+}
+
+/* more probes in flight than the table holds would be counted lost */
+static void check_inflight(void)
+{
+	unsigned long per_path = opt.timeout_ms / opt.interval_ms + 2;
+
+	for (int f = 0; f < 2; f++) {
+		unsigned long n = 0;
+
+		for (int i = 0; i < npaths; i++)
+			n += paths[i].tfamily == socks[f].family;
+		if (n * per_path > INFLIGHT) {
+			fprintf(stderr, "%s: error: %lu paths x --timeout %u / --interval %u: up to %lu probes in flight, more than %d; raise --interval or lower --timeout\n",
+				prog, n, opt.timeout_ms, opt.interval_ms,
+				n * per_path, INFLIGHT);
+			exit(2);
 		}
 	}
 }
@@ -1007,18 +1113,50 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void timespec_add_ms(struct timespec *t, unsigned int ms)
+static void timespec_add_us(struct timespec *t, unsigned long us)
 {
-	t->tv_nsec += (long)(ms % 1000) * 1000000;
-	t->tv_sec += ms / 1000 + t->tv_nsec / 1000000000;
+	t->tv_nsec += (long)(us % 1000000) * 1000;
+	t->tv_sec += us / 1000000 + t->tv_nsec / 1000000000;
 	t->tv_nsec %= 1000000000;
+}
+
+/* receive until @until (CLOCK_MONOTONIC): busy for --busy-poll after
+ * @sent, then in poll()
+ */
+static void receive_until(const struct timespec *until,
+			  const struct timespec *sent, struct pollfd *pfd,
+			  int nfd, unsigned long *kernel_rx)
+{
+	struct timespec now, spin_end = *sent;
+
+	timespec_add_us(&spin_end, opt.busy_poll_us > 0 ? opt.busy_poll_us : 0);
+	for (;;) {
+		double left;
+
+		for (int f = 0; f < 2; f++) {
+			if (socks[f].fd < 0)
+				continue;
+			read_tx_stamps(&socks[f]);
+			read_replies(&socks[f], kernel_rx);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = ts_us(until, &now);
+		if (left <= 0 || stop)
+			return;
+		if (ts_us(&spin_end, &now) > 0)
+			continue;	/* busy polling */
+		if (poll(pfd, nfd, left < 1000 ? 1 : (int)(left / 1000)) < 0 &&
+		    errno != EINTR)
+			die("poll: %s", strerror(errno));
+	}
 }
 
 static void run(void)
 {
 	unsigned long round = 0, kernel_rx = 0;
-	struct timespec next, now, last_stats;
+	struct timespec next, now, last_stats, sent;
 	struct pollfd pfd[2];
+	unsigned int left;
 	int nfd = 0;
 
 	for (int f = 0; f < 2; f++) {
@@ -1033,33 +1171,17 @@ static void run(void)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	last_stats = next;
 	while (!stop && (!opt.count || round < opt.count)) {
+		clock_gettime(CLOCK_MONOTONIC, &sent);
 		for (int f = 0; f < 2; f++)
 			if (socks[f].fd >= 0)
 				send_round(&socks[f], (uint16_t)round);
 		round++;
-		timespec_add_ms(&next, opt.interval_ms);
-		for (;;) {
-			int wait;
-
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			wait = (int)(ts_us(&next, &now) / 1000);
-			if (ts_us(&next, &now) <= 0 || stop)
-				break;
-			if (poll(pfd, nfd, wait ? wait : 1) < 0 && errno != EINTR)
-				die("poll: %s", strerror(errno));
-			for (int f = 0; f < 2; f++) {
-				if (socks[f].fd < 0)
-					continue;
-				read_tx_stamps(&socks[f]);
-				read_replies(&socks[f], &kernel_rx);
-			}
-		}
-		clock_gettime(CLOCK_REALTIME, &now);
+		timespec_add_us(&next, opt.interval_ms * 1000UL);
+		receive_until(&next, &sent, pfd, nfd, &kernel_rx);
 		for (int f = 0; f < 2; f++)
 			if (socks[f].fd >= 0)
-				expire(&socks[f], &now);
-		if (round % opt.batch == 0 || stop ||
-		    (opt.count && round == opt.count))
+				expire(&socks[f]);
+		if (round % opt.batch == 0)
 			for (int i = 0; i < npaths; i++)
 				report(&paths[i]);
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -1068,6 +1190,20 @@ static void run(void)
 			last_stats = now;
 		}
 	}
+	/* the last round's replies, up to --timeout, unless stopped */
+	while (!stop) {
+		left = 0;
+		for (int f = 0; f < 2; f++)
+			if (socks[f].fd >= 0)
+				left += expire(&socks[f]);
+		if (!left)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &next);
+		timespec_add_us(&next, 10000);
+		receive_until(&next, &next, pfd, nfd, &kernel_rx);
+	}
+	for (int i = 0; i < npaths; i++)
+		report(&paths[i]);
 	log_stats();
 	logmsg("%lu rounds, %lu replies with kernel receive timestamps", round,
 	       kernel_rx);
@@ -1093,19 +1229,20 @@ int main(int argc, char **argv)
 	};
 	const char *routes[MAX_PATHS], *groups[MAX_PATHS];
 	int nroutes = 0, ngroups = 0, c;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = on_signal,
+				.sa_flags = SA_RESTART };
 
 	while ((c = getopt_long(argc, argv, "r:g:t:i:w:b:c:s:B:C:nvh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (nroutes == MAX_PATHS)
-				die("too many --route");
+				bad_usage("more than %d --route", MAX_PATHS);
 			routes[nroutes++] = optarg;
 			break;
 		case 'g':
 			if (ngroups == MAX_PATHS)
-				die("too many --group");
+				bad_usage("more than %d --group", MAX_PATHS);
 			groups[ngroups++] = optarg;
 			break;
 		case 't':
@@ -1180,6 +1317,7 @@ int main(int argc, char **argv)
 	if (!opt.dry_run)
 		check_feed_permission(&paths[0]);
 
+	check_inflight();
 	if (opt.cpu >= 0) {
 		cpu_set_t set;
 

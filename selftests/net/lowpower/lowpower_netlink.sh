@@ -13,7 +13,10 @@
 # - bad requests are refused with an extack message and count nothing;
 # - feeding needs CAP_NET_ADMIN; a namespace sees only its own links;
 # - the prober probes every nexthop of a route and of a group and feeds
-#   them, and refuses bad input with a message and a non-zero status.
+#   them, and refuses bad input with a message and a non-zero status;
+# - the tracepoint lowpower:lowpower_weight reports the weight changes
+#   that switching to mode 1 makes, with the namespace, device, gateway
+#   and a reason that agrees with the new weight.
 #
 # shellcheck disable=SC2317 # the tests are called through $ALL_TESTS
 
@@ -26,6 +29,7 @@ ALL_TESTS="
 	netns_isolation
 	prober_feeds
 	prober_bad_input
+	weight_trace
 "
 
 lib_dir=$(dirname "$0")/..
@@ -179,6 +183,9 @@ probe_bad()
 		"integer out of range"
 	bad_request "1025 lost" "$(probe_json a1 10.0.1.2 '"lost": 1025')" \
 		"integer out of range"
+	bad_request "1025 samples" \
+		"$(probe_json a1 10.0.1.2 "\"srtt-us\": 1000, \"rtt-us\": [$(seq -s , 1025 | sed 's/[0-9]\+/1000/g')]")" \
+		"More RTT samples than one message may carry"
 	bad_request "samples without srtt" "$(probe_json a1 10.0.1.2 '"rtt-us": [1000]')" \
 		"Invalid argument"
 	bad_request "nothing to feed" "$(probe_json a1 10.0.1.2)" \
@@ -286,6 +293,38 @@ prober_bad_input()
 	prober_refuses "nothing to probe" 2 "nothing to probe" -c 1
 	prober_refuses "stray argument" 2 "unexpected argument" -r "$SVC4" extra
 	log_test "prober: bad input gets a message and a non-zero status"
+}
+
+weight_trace()
+{
+	local tr=/sys/kernel/tracing ev netns i1 i2 out bad
+
+	RET=0
+	mountpoint -q "$tr" || mount -t tracefs nodev "$tr" 2>/dev/null
+	ev=$tr/events/lowpower/lowpower_weight
+	if [ ! -d "$ev" ]; then
+		ret_set_ksft_status "$ksft_fail" "no tracepoint lowpower:lowpower_weight in $tr"
+		log_test "tracepoint: weight changes are traced"
+		return
+	fi
+	netns=$(ip netns exec "$A" stat -L -c %i /proc/self/ns/net)
+	i1=$(ifindex "$A" a1)
+	i2=$(ifindex "$A" a2)
+	echo >"$tr/trace"
+	echo 1 >"$ev/enable"
+	# light traffic: mode 1 keeps one link active, the other standby
+	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_mode=1
+	ip netns exec "$A" ping -q -c 30 -i 0.1 "$SVC4" >/dev/null
+	echo 0 >"$ev/enable"
+	out=$(grep "lowpower_weight: netns=$netns " "$tr/trace")
+	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_mode=2
+	grep -qE "ifindex=($i1 gw4=10\.0\.1\.2|$i2 gw4=10\.0\.2\.2) .* state=(active|standby)$" <<<"$out" ||
+		ret_set_ksft_status "$ksft_fail" "no mode-1 weight change of a1 or a2 traced: ${out:-nothing}"
+	# a standby nexthop gets weight 0, an active one more
+	bad=$(grep -E "eff=[0-9]+->[1-9][0-9]* state=standby$|eff=[0-9]+->0 state=active$" <<<"$out")
+	[ -z "$bad" ] ||
+		ret_set_ksft_status "$ksft_fail" "weight and reason disagree: $bad"
+	log_test "tracepoint: mode 1's weight changes traced with device, gateway and reason ($(grep -c . <<<"$out") events)"
 }
 
 if [ ! -e /proc/sys/net/ipv4/lowpower_mode ]; then
