@@ -41,11 +41,11 @@ for t in "${targets[@]}"; do
 done
 
 # the soak's settings (scripts/soak.sh) and the route kinds to test
-# (LOWPOWER_ROUTES) go to the guest as they are
+# (LOWPOWER_ROUTES, LOWPOWER_FLOW_ROUTES) go to the guest as they are
 soak_env=()
 while IFS= read -r v; do
 	soak_env+=("$v")
-done < <(env | grep -E '^LOWPOWER_(SOAK_[A-Z]+|ROUTES)=' || true)
+done < <(env | grep -E '^LOWPOWER_(SOAK_[A-Z]+|ROUTES|FLOW_ROUTES)=' || true)
 
 log "booting the test kernel"
 start=$(date +%s)

@@ -13,7 +13,10 @@
 #    paths as on 2, so CI time goes to the debug kernel where it finds
 #    most), flow stability on 3 links (behaviour over minutes of traffic;
 #    the debug soak churns the same routes and groups under KASAN and
-#    lockdep) and the netlink family and prober (lowpower_netlink.sh: its
+#    lockdep; legacy routes and resilient groups: a hash-threshold group
+#    keeps its flows with the legacy route's bucket table, and
+#    make test's time goes to the two that differ) and the netlink
+#    family and prober (lowpower_netlink.sh: its
 #    Python netlink client is slow under KASAN; the debug soak reads and
 #    feeds the family).
 # 3. the series built for 32-bit x86 (build/obj-i386): the KUnit suites,
@@ -46,6 +49,7 @@ NO_KUNIT=1 OBJ=$BUILD/obj-regress OUT=$BUILD/vm-jitter \
 	"$S/run-tests.sh" net/lowpower_jitter || rc=1
 NO_KUNIT=1 OBJ=$BUILD/obj-regress OUT=$BUILD/vm-weighted \
 	LOWPOWER_PROGS="lowpower_multipath_weighted.sh lowpower_flow_stability.sh lowpower_netlink.sh" \
+	LOWPOWER_FLOW_ROUTES="legacy resilient" \
 	"$S/run-tests.sh" net/lowpower || rc=1
 
 OUT=$BUILD/vm-i386 "$S/step.sh" kunit-i386 "$S/kunit-i386.sh" || rc=1
