@@ -8,7 +8,7 @@ S := scripts
 	bench-memory prober kunit-i386
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:[^#]*## /\t/' | expand -t 12
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:[^#]*## /\t/' | expand -t 12
 
 deps: ## install the Debian packages the project needs (apt)
 	@$(S)/install-deps.sh
