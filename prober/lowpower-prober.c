@@ -929,29 +929,43 @@ static void send_round(struct family_socket *s, uint16_t seq)
 	}
 }
 
+#define RX_BATCH	16
+
+/* buffers for one recvmmsg() of up to RX_BATCH packets */
+struct rx_batch {
+	uint8_t		data[RX_BATCH][256];
+	union {
+		char		buf[512];
+		struct cmsghdr	align;
+	} ctrl[RX_BATCH];
+	struct mmsghdr	msg[RX_BATCH];
+	struct iovec	iov[RX_BATCH];
+};
+
+/* receive what is there, without waiting; the number of packets */
+static int rx_batch_recv(struct rx_batch *b, int fd, int flags)
+{
+	memset(b->msg, 0, sizeof(b->msg));
+	for (int i = 0; i < RX_BATCH; i++) {
+		b->iov[i].iov_base = b->data[i];
+		b->iov[i].iov_len = sizeof(b->data[i]);
+		b->msg[i].msg_hdr.msg_iov = &b->iov[i];
+		b->msg[i].msg_hdr.msg_iovlen = 1;
+		b->msg[i].msg_hdr.msg_control = b->ctrl[i].buf;
+		b->msg[i].msg_hdr.msg_controllen = sizeof(b->ctrl[i].buf);
+	}
+	return recvmmsg(fd, b->msg, RX_BATCH, flags | MSG_DONTWAIT, NULL);
+}
+
 /* the kernel's send stamps: each comes with a copy of its probe */
 static void read_tx_stamps(struct family_socket *s)
 {
-	static uint8_t data[16][256];
-	static union {
-		char		buf[512];
-		struct cmsghdr	align;
-	} ctrl[16];
-	struct mmsghdr msg[16];
-	struct iovec iov[16];
+	static struct rx_batch b;
+	struct mmsghdr *msg = b.msg;
 	int n;
 
 	for (;;) {
-		memset(msg, 0, sizeof(msg));
-		for (int i = 0; i < 16; i++) {
-			iov[i].iov_base = data[i];
-			iov[i].iov_len = sizeof(data[i]);
-			msg[i].msg_hdr.msg_iov = &iov[i];
-			msg[i].msg_hdr.msg_iovlen = 1;
-			msg[i].msg_hdr.msg_control = ctrl[i].buf;
-			msg[i].msg_hdr.msg_controllen = sizeof(ctrl[i].buf);
-		}
-		n = recvmmsg(s->fd, msg, 16, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
+		n = rx_batch_recv(&b, s->fd, MSG_ERRQUEUE);
 		if (n <= 0)
 			return;
 		for (int i = 0; i < n; i++) {
@@ -974,7 +988,7 @@ static void read_tx_stamps(struct family_socket *s)
 			if (!ts || !ee || ee->ee_origin != SO_EE_ORIGIN_TIMESTAMPING ||
 			    ee->ee_info != SCM_TSTAMP_SCHED || !ts->ts[0].tv_sec)
 				continue;
-			pr = probe_of(s, data[i], msg[i].msg_len,
+			pr = probe_of(s, b.data[i], msg[i].msg_len,
 				      s->family == AF_INET ? ICMP_ECHO :
 							     ICMP6_ECHO_REQUEST);
 			if (pr && !pr->tx_kernel) {
@@ -987,30 +1001,16 @@ static void read_tx_stamps(struct family_socket *s)
 
 static void read_replies(struct family_socket *s, unsigned long *kernel_rx)
 {
-	static uint8_t data[16][256];
-	static union {
-		char		buf[256];
-		struct cmsghdr	align;
-	} ctrl[16];
-	struct mmsghdr msg[16];
-	struct iovec iov[16];
+	static struct rx_batch b;
+	struct mmsghdr *msg = b.msg;
 	int n;
 
 	for (;;) {
-		memset(msg, 0, sizeof(msg));
-		for (int i = 0; i < 16; i++) {
-			iov[i].iov_base = data[i];
-			iov[i].iov_len = sizeof(data[i]);
-			msg[i].msg_hdr.msg_iov = &iov[i];
-			msg[i].msg_hdr.msg_iovlen = 1;
-			msg[i].msg_hdr.msg_control = ctrl[i].buf;
-			msg[i].msg_hdr.msg_controllen = sizeof(ctrl[i].buf);
-		}
-		n = recvmmsg(s->fd, msg, 16, MSG_DONTWAIT, NULL);
+		n = rx_batch_recv(&b, s->fd, 0);
 		if (n <= 0)
 			return;
 		for (int i = 0; i < n; i++) {
-			const uint8_t *pkt = data[i];
+			const uint8_t *pkt = b.data[i];
 			unsigned int len = msg[i].msg_len;
 			struct timespec rx = { 0 };
 			struct cmsghdr *cm;

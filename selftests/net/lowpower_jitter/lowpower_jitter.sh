@@ -63,22 +63,41 @@ netem_b()
 	fi
 }
 
-# two_paths: namespaces C and S, linked by c1-s1 (path A) and c2-s2
-# (path B); SVC on S's loopback
-two_paths()
+# paths_to_s NS P: NS linked to S by P1-s1 (path A, 10.0.1.0/24) and
+# P2-s2 (path B, 10.0.2.0/24); SVC on S's loopback
+paths_to_s()
 {
-	local i
+	local ns=$1 p=$2 i
 
-	setup_ns C S || return 1
 	for i in 1 2; do
-		ip -n "$C" link add "c$i" type veth peer name "s$i" netns "$S" || return 1
-		ip -n "$C" addr add "10.0.$i.1/24" dev "c$i"
+		ip -n "$ns" link add "$p$i" type veth peer name "s$i" netns "$S" || return 1
+		ip -n "$ns" addr add "10.0.$i.1/24" dev "$p$i"
 		ip -n "$S" addr add "10.0.$i.2/24" dev "s$i"
-		ip -n "$C" link set "c$i" up
+		ip -n "$ns" link set "$p$i" up
 		ip -n "$S" link set "s$i" up
 	done
 	ip -n "$S" link set lo up
 	ip -n "$S" addr add "$SVC/32" dev lo
+}
+
+# two_paths: namespaces C and S, linked by c1-s1 (path A) and c2-s2
+# (path B)
+two_paths()
+{
+	setup_ns C S && paths_to_s "$C" c
+}
+
+# background NS: the probe's server and a TCP sink on S, and 12 paced TCP
+# connections from NS to them
+background()
+{
+	ip netns exec "$S" "$PROBE" --server -4 "$PORT" &
+	ip netns exec "$S" "${FLOWS[@]}" bulk-sink 4 5001 &
+	sleep 1
+	ip netns exec "$1" "${FLOWS[@]}" bulk 4 "$SVC" 5001 --connections 12 \
+		--rate 20000 >/dev/null &
+	BULK=$!
+	sleep 5
 }
 
 setup()
@@ -95,14 +114,7 @@ setup()
 	ip netns exec "$C" tc qdisc add dev c1 root netem delay 10ms limit 100000 ||
 		return 1
 	netem_b 8 || return 1
-
-	ip netns exec "$S" "$PROBE" --server -4 "$PORT" &
-	ip netns exec "$S" "${FLOWS[@]}" bulk-sink 4 5001 &
-	sleep 1
-	ip netns exec "$C" "${FLOWS[@]}" bulk 4 "$SVC" 5001 --connections 12 \
-		--rate 20000 >/dev/null &
-	BULK=$!
-	sleep 5
+	background "$C"
 }
 
 # b_share [BASE]: of 60 new UDP flows (source ports BASE..BASE+59), how
@@ -312,8 +324,6 @@ mixed_peers()
 # R: no connection ends on R, so R takes no RTT sample of its own.
 setup_router()
 {
-	local i
-
 	setup_ns H R S || return 1
 	ip -n "$H" link add h0 type veth peer name r0 netns "$R" || return 1
 	ip -n "$H" addr add 10.0.0.1/24 dev h0
@@ -321,15 +331,7 @@ setup_router()
 	ip -n "$H" link set h0 up
 	ip -n "$R" link set r0 up
 	ip -n "$H" route add default via 10.0.0.2
-	for i in 1 2; do
-		ip -n "$R" link add "r$i" type veth peer name "s$i" netns "$S" || return 1
-		ip -n "$R" addr add "10.0.$i.1/24" dev "r$i"
-		ip -n "$S" addr add "10.0.$i.2/24" dev "s$i"
-		ip -n "$R" link set "r$i" up
-		ip -n "$S" link set "s$i" up
-	done
-	ip -n "$S" link set lo up
-	ip -n "$S" addr add "$SVC/32" dev lo
+	paths_to_s "$R" r || return 1
 	ip -n "$S" route add 10.0.0.0/24 via 10.0.1.1
 	lp_route "$R" 4 "$SVC/32" "$KIND" 10 "10.0.1.2 r1 1" "10.0.2.2 r2 1" ||
 		return 1
@@ -339,13 +341,7 @@ setup_router()
 	ip netns exec "$R" tc qdisc add dev r1 root netem delay 10ms limit 100000 &&
 	ip netns exec "$R" tc qdisc add dev r2 root netem delay 10ms 8ms limit 100000 ||
 		return 1
-
-	ip netns exec "$S" "$PROBE" --server -4 "$PORT" &
-	ip netns exec "$S" "${FLOWS[@]}" bulk-sink 4 5001 &
-	sleep 1
-	ip netns exec "$H" "${FLOWS[@]}" bulk 4 "$SVC" 5001 --connections 12 \
-		--rate 20000 >/dev/null &
-	sleep 5
+	background "$H"
 }
 
 # router: new forwarded flows' RTT stdev in mode 0, in mode 2 without a
