@@ -5,7 +5,7 @@ S := scripts
 
 .PHONY: help deps source tree export apply config build test check bisect \
 	demo clean distclean regress regress-base regress-base-map soak \
-	bench-memory prober kunit-i386
+	bench-memory prober kunit-i386 iproute2 iproute2-export
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:[^#]*## /\t/' | expand -t 12
@@ -61,6 +61,13 @@ prober: tree ## build lowpower-prober (build/prober) against the series' uAPI
 	@$(S)/step.sh deps $(S)/install-deps.sh
 	@mkdir -p build/prober
 	@$(MAKE) -s -C prober KSRC=$(CURDIR)/build/work O=$(CURDIR)/build/prober
+
+iproute2: ## build Debian's iproute2 with patches/iproute2/ (build/iproute2/src, git am)
+	@$(S)/step.sh deps $(S)/install-deps.sh
+	@$(S)/iproute2.sh
+
+iproute2-export: ## regenerate patches/iproute2/ from the commits in build/iproute2/src
+	@$(S)/export-iproute2.sh
 
 kunit-i386: tree ## build the series for 32-bit x86, run its KUnit suites (qemu-system-i386)
 	@$(S)/step.sh deps $(S)/install-deps.sh

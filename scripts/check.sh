@@ -51,6 +51,24 @@ st=0
 msg=$(STRICT=1 "$ROOT/scripts/apply-series.sh" "$tmp/tree" 2>&1) || st=1
 result "series applies to $BASE_PKG with zero fuzz and offset" $st "$msg"
 
+# the iproute2 series: series matches patches/iproute2/, checkpatch
+# --strict, zero fuzz and offset against Debian's iproute2 source
+listed=$(ip2_series_patches | sed 's|.*/||' | sort)
+present=$(cd "$IP2_PATCHES" && find . -maxdepth 1 -name '*.patch' | sed 's|^\./||' | sort)
+st=0
+diff=$(diff <(echo "$listed") <(echo "$present")) || st=1
+result "iproute2 series lists exactly the files in patches/iproute2/" $st "$diff"
+while IFS= read -r p; do
+	st=0
+	msg=$(cd "$src" && PATH=/usr/bin:/bin:$PATH ./scripts/checkpatch.pl --strict -q --no-tree "$p" 2>&1) || st=1
+	result "checkpatch --strict iproute2/${p##*/}" $st "$msg"
+done < <(ip2_series_patches)
+st=0
+msg=$(ip2=$(IP2_TREE_ONLY=1 "$ROOT/scripts/iproute2.sh") &&
+	rm -rf "$tmp/ip2" && cp -a "$ip2" "$tmp/ip2" && git -C "$tmp/ip2" checkout -q base &&
+	PATCHES=$IP2_PATCHES STRICT=1 "$ROOT/scripts/apply-series.sh" "$tmp/ip2" 2>&1) || st=1
+result "iproute2 series applies to Debian's iproute2 with zero fuzz and offset" $st "$msg"
+
 # shell scripts: shellcheck clean
 command -v shellcheck >/dev/null || die "shellcheck not found (make deps)"
 while IFS= read -r f; do

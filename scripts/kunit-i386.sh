@@ -4,6 +4,9 @@
 # powers off (kunit_shutdown).  32-bit catches what x86-64 cannot: long
 # and unsigned long are 32 bits, 64-bit divisions need helpers.  Ends with
 # "N passed, N failed" from the kernel's KTAP parser.
+#
+# BUILD_ONLY=1: configure and build the kernel, do not boot it (make test
+# builds it in the background while the debug kernel's tests run).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -15,6 +18,7 @@ command -v qemu-system-i386 >/dev/null || die "qemu-system-i386 not found (make 
 OBJ=$obj KARCH=i386 VM=0 DEBUG=0 TARGETS=none \
 	"$ROOT/scripts/configure.sh" "$ROOT/scripts/kconfig/kunit-i386.config"
 OBJ=$obj KARCH=i386 "$ROOT/scripts/build.sh"
+[ "${BUILD_ONLY:-0}" = 0 ] || exit 0
 
 rm -rf "$out"
 mkdir -p "$out"

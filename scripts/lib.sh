@@ -7,7 +7,9 @@ BUILD=${BUILD:-$ROOT/build}
 PATCHES=${PATCHES:-$ROOT/patches}
 # the base this series is verified against (Debian's linux-source-6.12)
 BASE_PKG=linux-source-6.12
-BASE_VERSION=6.12.117
+BASE_VERSION=6.12.118
+# the iproute2 series, on Debian's iproute2 source (scripts/iproute2.sh)
+IP2_PATCHES=${IP2_PATCHES:-$PATCHES/iproute2}
 # the tree developers edit: the base with the series applied by git am
 WORK=${WORK:-$BUILD/work}
 # the kernel object directory (make O=)
@@ -47,4 +49,13 @@ series_patches() {
 		case $p in ''|'#'*) continue ;; esac
 		echo "$PATCHES/$p"
 	done <"$PATCHES/series"
+}
+
+# patch files of the iproute2 series, in order
+ip2_series_patches() {
+	local p
+	while read -r p; do
+		case $p in ''|'#'*) continue ;; esac
+		echo "$IP2_PATCHES/$p"
+	done <"$IP2_PATCHES/series"
 }

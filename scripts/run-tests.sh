@@ -30,10 +30,13 @@ mkdir -p "$out/ksft/tools/net" "$out/ksft/Documentation/netlink"
 cp -a "$WORK/tools/net/ynl" "$out/ksft/tools/net/"
 cp -a "$WORK/Documentation/netlink/specs" "$out/ksft/Documentation/netlink/"
 "$ROOT/scripts/install-selftests.sh" "$out/ksft"
-# the path prober, on the guest's PATH
+# the path prober and iproute2's ip with the project's series, on the
+# guest's PATH
 mkdir -p "$out/ksft/bin"
 make -s -C "$ROOT/prober" KSRC="$WORK" O="$out/ksft/bin" >/dev/null ||
 	die "cannot build lowpower-prober"
+ip=$("$ROOT/scripts/iproute2.sh")
+cp "$ip" "$out/ksft/bin/ip"
 # build the tests' programs here: compiling in the emulated guest is slow
 for t in "${targets[@]}"; do
 	make -s -C "$out/ksft/tools/testing/selftests" TARGETS="$t" >/dev/null ||

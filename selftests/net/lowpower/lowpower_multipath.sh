@@ -29,6 +29,13 @@
 #   and go and a third nexthop's neighbour fails, and are reordered no
 #   more than in mode 0
 #   (lowpower_flow_stability.sh, 3 links: flow_stability);
+# - a nexthop group's own lowpower policy (ip nexthop ... lowpower mode M
+#   spill S) overrides the namespace: mode 0 maps flows like stock in a
+#   namespace in mode 1, mode 1 consolidates light traffic in a namespace
+#   in mode 0 and holds the static key on until the group gives its
+#   policy back; a replace without a policy keeps it; out-of-range values,
+#   a policy on a single nexthop and an unprivileged user are refused
+#   with the kernel's message and change nothing (group_policy);
 # - switching modes and knobs, flapping links and replacing the routes
 #   under traffic is safe (a debug kernel reports misuse on the console).
 #
@@ -45,6 +52,7 @@ ALL_TESTS="
 	prefixes_spill
 	down_never_chosen
 	tcp_keeps_path
+	group_policy
 	switch_under_traffic
 "
 
@@ -819,6 +827,153 @@ tcp_keeps_path()
 	lp_defaults
 }
 
+# grp_id FAMILY: the id of R's group of FAMILY (add_routes, lp_route)
+grp_id()
+{
+	if [ "$KIND" = resilient ]; then echo $(($1 * 100 + 50)); else echo $(($1 * 100)); fi
+}
+
+# grp_replace FAMILY ARGS...: replace R's group of FAMILY by the same
+# group, with ARGS ("lowpower mode 1", ...) after it
+grp_replace()
+{
+	local f=$1 i grp="" type=(type mpath)
+
+	shift
+	for i in $(seq "$N"); do
+		grp+="${grp:+/}$((f * 100 + i)),${WEIGHTS[i - 1]}"
+	done
+	[ "$KIND" != resilient ] ||
+		type=(type resilient buckets 512 idle_timer 1 unbalanced_timer 0)
+	ip -n "$R" nexthop replace id "$(grp_id "$f")" group "$grp" "${type[@]}" "$@"
+}
+
+# grp_policy FAMILY: the group's policy as "mode spill" (- for none)
+grp_policy()
+{
+	ip -n "$R" -j nexthop get id "$(grp_id "$1")" |
+		jq -r '.[0].lowpower_policy // {} | "\(.mode // "-") \(.spill // "-")"'
+}
+
+# stable_map FAMILY: route_map FAMILY 256 once two maps a second apart
+# agree (a resilient group's buckets may still be moving back after the
+# previous test)
+stable_map()
+{
+	local a b i
+
+	b=$(route_map "$1" 256)
+	for i in $(seq 10); do
+		sleep 1
+		a=$b
+		b=$(route_map "$1" 256)
+		[ "$a" != "$b" ] || break
+	done
+	echo "$b"
+}
+
+# key_counts: whether R's links count traffic sent in R: with every mode
+# off they do while the static key is on, and only then
+key_counts()
+{
+	local before after
+
+	before=$(lp_nh 4 | awk '{ s += $1 } END { print s + 0 }')
+	send 4 local --flows 50 >/dev/null
+	after=$(lp_nh 4 | awk '{ s += $1 } END { print s + 0 }')
+	[ "$after" -gt "$before" ]
+}
+
+# policy_refused DESC PATTERN ARGS...: "ip ARGS" in R fails with PATTERN
+# in its message
+policy_refused()
+{
+	local desc=$1 pattern=$2 out
+
+	shift 2
+	if out=$(ip -n "$R" "$@" 2>&1); then
+		ret_set_ksft_status "$ksft_fail" "$desc: accepted"
+	elif ! grep -q -- "$pattern" <<<"$out"; then
+		ret_set_ksft_status "$ksft_fail" "$desc: no '$pattern' in: $out"
+	fi
+}
+
+group_policy()
+{
+	local f off map split share total pol out
+	local -a req
+
+	[ "$KIND" != legacy ] || return 0
+	if ! ip nexthop help 2>&1 | grep -q lowpower; then
+		log_test_skip "group policy" "ip without the project's iproute2 series"
+		return
+	fi
+	lp_defaults
+	for f in 4 6; do
+		RET=0
+		# mode 0 of its own in a namespace in mode 1: stock mapping
+		off=$(stable_map "$f")
+		grp_replace "$f" lowpower mode 0 ||
+			ret_set_ksft_status "$ksft_fail" "cannot set the group's mode 0"
+		lp_mode 1
+		map=$(route_map "$f" 256)
+		[ "$map" = "$off" ] ||
+			ret_set_ksft_status "$ksft_fail" "a group in mode 0 maps flows unlike stock in a mode-1 namespace"
+		# mode 1 of its own in a namespace in mode 0: consolidates
+		lp_mode 0
+		grp_replace "$f" lowpower mode consolidate spill 50000 ||
+			ret_set_ksft_status "$ksft_fail" "cannot set the group's mode 1"
+		pol=$(grp_policy "$f")
+		[ "$pol" = "1 50000" ] ||
+			ret_set_ksft_status "$ksft_fail" "policy read back as '$pol', want '1 50000'"
+		split=$(sent_split "$f" local --flows 500 --size 64 --pps 1000)
+		read -r share total <<<"$(top_share "$split")"
+		[ "$share" -ge 90 ] ||
+			ret_set_ksft_status "$ksft_fail" "mode 1 group in a mode-0 namespace: busiest link has $share % of $total packets [$split]"
+		# a replace without a policy keeps it
+		grp_replace "$f"
+		pol=$(grp_policy "$f")
+		[ "$pol" = "1 50000" ] ||
+			ret_set_ksft_status "$ksft_fail" "a replace without a policy left '$pol'"
+		log_test "IPv$f group policy: mode 0 maps like stock in a mode-1 namespace, mode 1 puts $share % on one link in a mode-0 one [$split] ($(topo_desc))"
+	done
+
+	RET=0
+	f=4
+	req=(nexthop replace id "$(grp_id "$f")" group "$((f * 100 + 1))/$((f * 100 + 2))")
+	[ "$KIND" != resilient ] || req+=(type resilient buckets 512)
+	policy_refused "mode 3" "integer out of range" "${req[@]}" lowpower mode 3
+	policy_refused "spill 0" "integer out of range" "${req[@]}" lowpower spill 0
+	policy_refused "spill 10^9 + 1" "integer out of range" "${req[@]}" \
+		lowpower spill 1000000001
+	policy_refused "single nexthop" "A lowpower policy is for nexthop groups only" \
+		nexthop replace id "$((f * 100 + 1))" via "$(gw "$f" 1)" dev r1 lowpower mode 1
+	out=$(ip netns exec "$R" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all --bounding-set=-all ip "${req[@]}" lowpower mode 2 2>&1) &&
+		ret_set_ksft_status "$ksft_fail" "an unprivileged user set a policy"
+	grep -q "Operation not permitted" <<<"$out" ||
+		ret_set_ksft_status "$ksft_fail" "unprivileged: $out"
+	pol=$(grp_policy "$f")
+	[ "$pol" = "1 50000" ] ||
+		ret_set_ksft_status "$ksft_fail" "refused requests changed the policy to '$pol'"
+	log_test "group policy: out-of-range values, a single nexthop and an unprivileged user are refused with a message ($(topo_desc))"
+
+	# every namespace in mode 0: the groups' own mode 1 holds the static
+	# key on, giving the policy back lets it go
+	RET=0
+	key_counts ||
+		ret_set_ksft_status "$ksft_fail" "R's links count nothing while its groups run mode 1"
+	grp_replace 4 lowpower
+	grp_replace 6 lowpower
+	pol=$(grp_policy 4)
+	[ "$pol" = "- -" ] ||
+		ret_set_ksft_status "$ksft_fail" "'lowpower' alone left the policy '$pol'"
+	! key_counts ||
+		ret_set_ksft_status "$ksft_fail" "the static key is still on with no mode anywhere"
+	log_test "group policy: a group's own mode holds the static key on, and lets it go ($(topo_desc))"
+	lp_defaults
+}
+
 switch_under_traffic()
 {
 	local pids=() i f before after split total rx0 rx1 cpus=0
@@ -888,7 +1043,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: needs root"
 	exit "$ksft_skip"
 fi
-for cmd in ip python3 sysctl taskset nstat iptables ip6tables; do
+for cmd in ip python3 sysctl taskset nstat iptables ip6tables jq; do
 	if ! command -v "$cmd" >/dev/null; then
 		echo "SKIP: $cmd not installed"
 		exit "$ksft_skip"

@@ -14,6 +14,10 @@
 # - feeding needs CAP_NET_ADMIN; a namespace sees only its own links;
 # - the prober probes every nexthop of a route and of a group and feeds
 #   them, and refuses bad input with a message and a non-zero status;
+# - "ip -s nexthop" (iproute2 with the project's patches/iproute2) shows
+#   the lowpower state of a group's members: the link metrics the family
+#   reports and the effective weights, only with the dump flag and only
+#   for groups; any user may read them;
 # - the tracepoint lowpower:lowpower_weight reports the weight changes
 #   that switching to mode 1 makes, with the namespace, device, gateway
 #   and a reason that agrees with the new weight.
@@ -29,6 +33,8 @@ ALL_TESTS="
 	netns_isolation
 	prober_feeds
 	prober_bad_input
+	nexthop_flag
+	nexthop_metrics
 	weight_trace
 "
 
@@ -293,6 +299,89 @@ prober_bad_input()
 	prober_refuses "nothing to probe" 2 "nothing to probe" -c 1
 	prober_refuses "stray argument" 2 "unexpected argument" -r "$SVC4" extra
 	log_test "prober: bad input gets a message and a non-zero status"
+}
+
+# nh_json NS ARGS...: "ip -j ARGS" in NS, the nexthops as a JSON array
+nh_json()
+{
+	local ns=$1
+
+	shift
+	ip -n "$ns" -j "$@"
+}
+
+# ip_shows_lowpower: whether ip is iproute2 with the project's series
+ip_shows_lowpower()
+{
+	grep -qa eff_weight "$(command -v ip)"
+}
+
+nexthop_flag()
+{
+	local out n
+
+	RET=0
+	if ! ip_shows_lowpower; then
+		log_test_skip "nexthop dump flag" "ip without the project's iproute2 series"
+		return
+	fi
+	# without the flag (ip without -s) the messages are the stock ones
+	out=$(nh_json "$A" nexthop show)
+	n=$(jq '[.[] | select(has("lowpower"))] | length' <<<"$out")
+	[ "$n" = 0 ] ||
+		ret_set_ksft_status "$ksft_fail" "lowpower state without the dump flag: $out"
+	# with it, for the group only: its two members, with metrics and,
+	# once mode 2 weighed the group (its first lookup), effective weights
+	ip netns exec "$A" ping -q -c 3 -i 0.2 "$GRP4" >/dev/null
+	out=$(nh_json "$A" -s nexthop show)
+	n=$(jq -c '[.[] | select(has("lowpower")) | .id]' <<<"$out")
+	[ "$n" = "[10]" ] ||
+		ret_set_ksft_status "$ksft_fail" "lowpower state for nexthops $n, want the group 10 only: $out"
+	n=$(jq -c '[.[] | select(.id == 10) | .lowpower[] |
+		    select(.load != null and .load_dev != null and
+			   .jitter != null and .eff_weight != null) | .id]' <<<"$out")
+	[ "$n" = "[11,12]" ] ||
+		ret_set_ksft_status "$ksft_fail" "members with metrics and weights $n, want [11,12]: $out"
+	n=$(jq '[.[] | select(.id == 10) | .lowpower[] | .eff_weight] | add' <<<"$out")
+	[ "${n:-0}" -gt 0 ] ||
+		ret_set_ksft_status "$ksft_fail" "no member has an effective weight in mode 2: $out"
+	# mode 0: the metrics, no weights
+	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_mode=0
+	out=$(nh_json "$A" -s nexthop get id 10)
+	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_mode=2
+	n=$(jq -c '[.[0].lowpower[] | select(.load != null and .eff_weight == null) | .id]' <<<"$out")
+	[ "$n" = "[11,12]" ] ||
+		ret_set_ksft_status "$ksft_fail" "mode 0: members with metrics and no weight $n, want [11,12]: $out"
+	log_test "nexthop dump flag: lowpower state of the group's members only with it"
+}
+
+nexthop_metrics()
+{
+	local out jitter want text
+
+	RET=0
+	if ! ip_shows_lowpower; then
+		log_test_skip "nexthop metrics" "ip without the project's iproute2 series"
+		return
+	fi
+	# a known jitter on a1's link: 2 losses at the cap, 2048 (see
+	# probe_feed); member 11 sends through it
+	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_jitter_age_ms=600000
+	lp_ynl "$A" --do link-probe --json "$(probe_json a1 10.0.1.2 '"lost": 2')" >/dev/null ||
+		ret_set_ksft_status "$ksft_fail" "feeding failed"
+	sleep 0.2
+	want=$(lp_field "$(lp_link "$A" a1 10.0.1.2)" jitter)
+	out=$(nh_json "$A" -s nexthop get id 10)
+	jitter=$(jq '.[0].lowpower[] | select(.id == 11) | .jitter' <<<"$out")
+	if [ "$jitter" != "$want" ] || [ "${want:-0}" -le 0 ]; then
+		ret_set_ksft_status "$ksft_fail" "member 11's jitter $jitter, the link's $want: $out"
+	fi
+	# the same for any user, in text too
+	text=$(ip netns exec "$A" "${NOBODY[@]}" ip -s nexthop get id 10 2>&1)
+	grep -qE "^ +id 11 eff_weight [0-9]+( active)? load [0-9]+ load_dev [0-9]+ jitter [0-9]+\.[0-9]%" <<<"$text" ||
+		ret_set_ksft_status "$ksft_fail" "unprivileged ip -s nexthop get: $text"
+	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_jitter_age_ms=3000
+	log_test "nexthop metrics: a member shows its link's jitter ($jitter/1024), to any user"
 }
 
 weight_trace()

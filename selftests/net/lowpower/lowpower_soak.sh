@@ -16,8 +16,11 @@
 # - switches lowpower_mode (also in a second namespace) and the knobs to
 #   random valid values, and writes invalid values (which must fail and
 #   change nothing);
+# - gives a nexthop group a lowpower policy of its own (a random mode and
+#   spill threshold, or none), with the project's ip;
 # - reads the state: /proc/net/lowpower, the lowpower netlink family's
-#   link dump (YNL's client), ip route get, ip nexthop show;
+#   link dump (YNL's client), ip route get, ip nexthop show (-s, the
+#   members' lowpower state, with the project's ip);
 # - runs lowpower-prober for a few rounds on R's IPv4 and IPv6 routes, so
 #   that probe samples come in while routes change;
 # - with LOWPOWER_SOAK_FAULTS=1, makes one of the above configuration
@@ -31,14 +34,21 @@
 # no kernel splat in dmesg (KASAN, lockdep, RCU stall, WARN, soft
 # lockup), with LOWPOWER_SOAK_KMEMLEAK=1 no kmemleak report after a scan
 # (boot with kmemleak=on), and the feature's static key off again once
-# every namespace is back in mode 0: a namespace in mode 0 then counts
-# no traffic (checked to count while another namespace has a mode on).
+# every namespace is back in mode 0 and the groups' policies are gone: a
+# namespace in mode 0 then counts no traffic (checked to count while
+# another namespace has a mode on).
 # Prints the count of each operation.
 #
 # shellcheck disable=SC2317 # soak is called through LOWPOWER_TESTS
 
 SOAK_S=${LOWPOWER_SOAK_S:-120}
 DEBUGFS=/sys/kernel/debug
+# whether ip sets and shows lowpower policies and state (iproute2 with the
+# project's patches/iproute2)
+SOAK_IP_LOWPOWER=0
+if ip nexthop help 2>&1 | grep -q lowpower; then
+	SOAK_IP_LOWPOWER=1
+fi
 
 # soak_sh NS SCRIPT [ARG...]: run SCRIPT with sh in NS
 soak_sh()
@@ -121,6 +131,26 @@ soak_group_members()
 	for i in $(seq "$N"); do
 		echo $((400 + i)) $((600 + i))
 	done | xargs
+}
+
+# soak_policy: one of R's groups that exists gets a random lowpower policy
+# of its own (or none), replaced with the same members and type
+soak_policy()
+{
+	local id json grp args=()
+
+	id=$(soak_pick 400 450 600 650)
+	json=$(ip -n "$R" -j nexthop get id "$id" 2>/dev/null) || return 0
+	grp=$(jq -r '[.[0].group[] | "\(.id),\(.weight // 1)"] | join("/")' <<<"$json")
+	[ "$(jq -r '.[0].type' <<<"$json")" != resilient ] ||
+		args=(type resilient buckets 512 idle_timer 1 unbalanced_timer 0)
+	case $(soak_pick none 0 1 2 2) in
+	none) args+=(lowpower) ;;
+	0) args+=(lowpower mode off) ;;
+	1) args+=(lowpower mode 1 spill $((1 + RANDOM % 2000))) ;;
+	2) args+=(lowpower mode jitter-avoid) ;;
+	esac
+	ip -n "$R" nexthop replace id "$id" group "$grp" "${args[@]}"
 }
 
 # soak_netns: a namespace pair with a two-link multipath route in mode 1
@@ -347,9 +377,10 @@ soak()
 	while [ "$(date +%s)" -lt "$end" ]; do
 		t0=$EPOCHREALTIME
 		op=$(soak_pick replace replace del group member flap netns mode \
-			mode knobs bad read probe fault)
+			mode knobs bad read probe fault policy)
 		[ "$op" != fault ] || [ "$faults" = 1 ] || op="read"
 		[ "$op" != probe ] || [ -x "$LP_PROBER" ] || op="read"
+		[ "$op" != policy ] || [ "$SOAK_IP_LOWPOWER" = 1 ] || op="read"
 		case $op in
 		replace)
 			KIND=$(soak_pick legacy group resilient)
@@ -382,6 +413,10 @@ soak()
 		knobs)
 			soak_knobs || ret_set_ksft_status "$ksft_fail" "a valid knob value was refused"
 			;;
+		policy)
+			msg=$(soak_policy 2>&1) ||
+				ret_set_ksft_status "$ksft_fail" "a valid group policy was refused: $msg"
+			;;
 		bad)
 			msg=$(soak_bad_writes) || ret_set_ksft_status "$ksft_fail" "$msg"
 			;;
@@ -393,6 +428,7 @@ soak()
 					ret_set_ksft_status "$ksft_fail" "the netlink link dump failed"
 			fi
 			ip -n "$R" nexthop show >/dev/null
+			[ "$SOAK_IP_LOWPOWER" = 0 ] || ip -n "$R" -s nexthop show >/dev/null
 			route_map 4 8 >/dev/null
 			route_map 6 8 >/dev/null
 			;;
@@ -426,9 +462,14 @@ soak()
 	done
 	soak_traffic_stop 2>/dev/null
 
-	# every namespace back in mode 0: the static key is off again
+	# every namespace back in mode 0, no group with a mode of its own: the
+	# static key is off again
 	lp_defaults
 	ip netns exec "$AUX" sysctl -qw net.ipv4.lowpower_mode=0
+	ip -n "$R" nexthop flush >/dev/null 2>&1
+	KIND=legacy
+	add_routes ||
+		ret_set_ksft_status "$ksft_fail" "cannot add the legacy routes for the static key check"
 	! soak_key_counts ||
 		ret_set_ksft_status "$ksft_fail" "the static key is still on with every namespace in mode 0"
 
