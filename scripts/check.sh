@@ -23,19 +23,27 @@ src=$("$ROOT/scripts/get-source.sh")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# series <-> patches/
-listed=$(series_patches | sed 's|.*/||' | sort)
-present=$(cd "$PATCHES" && find . -maxdepth 1 -name '*.patch' | sed 's|^\./||' | sort)
-st=0
-diff=$(diff <(echo "$listed") <(echo "$present")) || st=1
-result "series lists exactly the files in patches/" $st "$diff"
+# series_lint DIR PREFIX [CHECKPATCH_OPTION]: DIR's series lists exactly
+# its patch files, and each is checkpatch.pl --strict clean (with Debian's
+# python3 for its helpers: spdxcheck needs ply); PREFIX names the series
+# in the results
+series_lint() {
+	local dir=$1 prefix=$2 listed present diff p msg st
 
-# checkpatch, with Debian's python3 for its helpers (spdxcheck needs ply)
-while IFS= read -r p; do
+	shift 2
+	listed=$(series_patches "$dir" | sed 's|.*/||' | sort)
+	present=$(cd "$dir" && find . -maxdepth 1 -name '*.patch' | sed 's|^\./||' | sort)
 	st=0
-	msg=$(cd "$src" && PATH=/usr/bin:/bin:$PATH ./scripts/checkpatch.pl --strict -q "$p" 2>&1) || st=1
-	result "checkpatch --strict ${p##*/}" $st "$msg"
-done < <(series_patches)
+	diff=$(diff <(echo "$listed") <(echo "$present")) || st=1
+	result "${prefix}series lists exactly the files in ${dir#"$ROOT/"}/" $st "$diff"
+	while IFS= read -r p; do
+		st=0
+		msg=$(cd "$src" && PATH=/usr/bin:/bin:$PATH ./scripts/checkpatch.pl --strict -q "$@" "$p" 2>&1) || st=1
+		result "checkpatch --strict $prefix${p##*/}" $st "$msg"
+	done < <(series_patches "$dir")
+}
+
+series_lint "$PATCHES" ""
 
 # zero fuzz, zero offset against the base: apply to copies of the files
 # the series touches
@@ -51,18 +59,9 @@ st=0
 msg=$(STRICT=1 "$ROOT/scripts/apply-series.sh" "$tmp/tree" 2>&1) || st=1
 result "series applies to $BASE_PKG with zero fuzz and offset" $st "$msg"
 
-# the iproute2 series: series matches patches/iproute2/, checkpatch
-# --strict, zero fuzz and offset against Debian's iproute2 source
-listed=$(ip2_series_patches | sed 's|.*/||' | sort)
-present=$(cd "$IP2_PATCHES" && find . -maxdepth 1 -name '*.patch' | sed 's|^\./||' | sort)
-st=0
-diff=$(diff <(echo "$listed") <(echo "$present")) || st=1
-result "iproute2 series lists exactly the files in patches/iproute2/" $st "$diff"
-while IFS= read -r p; do
-	st=0
-	msg=$(cd "$src" && PATH=/usr/bin:/bin:$PATH ./scripts/checkpatch.pl --strict -q --no-tree "$p" 2>&1) || st=1
-	result "checkpatch --strict iproute2/${p##*/}" $st "$msg"
-done < <(ip2_series_patches)
+# the iproute2 series: the same lint, and zero fuzz and offset against
+# Debian's iproute2 source
+series_lint "$IP2_PATCHES" "iproute2 " --no-tree
 st=0
 msg=$(ip2=$(IP2_TREE_ONLY=1 "$ROOT/scripts/iproute2.sh") &&
 	rm -rf "$tmp/ip2" && cp -a "$ip2" "$tmp/ip2" && git -C "$tmp/ip2" checkout -q base &&

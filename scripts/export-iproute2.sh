@@ -8,28 +8,9 @@ set -euo pipefail
 
 src=$BUILD/iproute2/src
 [ -d "$src/.git" ] || die "$src is not a git tree; run scripts/iproute2.sh"
-cd "$src"
-[ -z "$(git status --porcelain --untracked-files=no)" ] ||
-	die "$src has uncommitted changes; commit them first"
-n=$(git rev-list --count base..HEAD)
-[ "$n" -gt 0 ] || die "no commits on top of the base in $src"
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-git format-patch -q --no-signature --zero-commit --no-numbered \
-	--abbrev=12 -o "$tmp" base..HEAD
-{
-	echo "# lowpower multipath for iproute2, on Debian's iproute2 source"
-	echo "# ($(git log -1 --format=%s base)): apply in this order"
-	for p in "$tmp"/*.patch; do
-		echo "${p##*/}"
-	done
-} >"$tmp/series"
-
-rm -f "$IP2_PATCHES"/*.patch "$IP2_PATCHES/series"
-mkdir -p "$IP2_PATCHES"
-cp "$tmp"/*.patch "$tmp/series" "$IP2_PATCHES/"
-hash=$( (cat "$IP2_PATCHES/series"; ip2_series_patches | xargs cat) | sha256sum | cut -d' ' -f1)
-git rev-parse HEAD >.git/lowpower-head
+hash=$(export_series "$src" "$IP2_PATCHES" \
+	"lowpower multipath for iproute2, on Debian's iproute2 source" \
+	"($(git -C "$src" log -1 --format=%s base)): apply in this order")
+git -C "$src" rev-parse HEAD >"$src/.git/lowpower-head"
 echo "$hash" >"$BUILD/iproute2/.applied"
-log "wrote $n patches to $IP2_PATCHES"
+log "wrote $(git -C "$src" rev-list --count base..HEAD) patches to $IP2_PATCHES"

@@ -31,7 +31,7 @@ if ! deb=$(find "$dest/debian" -mindepth 1 -maxdepth 1 -type d -name 'iproute2-*
 	[ -n "$deb" ] || die "apt-get source iproute2 gave no source tree"
 fi
 
-want=$( (cat "$series"; ip2_series_patches | xargs cat) | sha256sum | cut -d' ' -f1)
+want=$( (cat "$series"; series_patches "$IP2_PATCHES" | xargs cat) | sha256sum | cut -d' ' -f1)
 have=$(cat "$dest/.applied" 2>/dev/null || true)
 if [ "$want" != "$have" ] || [ ! -d "$src/.git" ]; then
 	if [ -d "$src/.git" ] &&
@@ -48,7 +48,7 @@ if [ "$want" != "$have" ] || [ ! -d "$src/.git" ]; then
 	git -C "$src" -c user.name="$PROJECT_NAME" -c user.email="$PROJECT_EMAIL" \
 		commit -q -m "iproute2 $ver (Debian source)"
 	git -C "$src" tag base
-	mapfile -t files < <(ip2_series_patches)
+	mapfile -t files < <(series_patches "$IP2_PATCHES")
 	git -C "$src" -c user.name="$PROJECT_NAME" -c user.email="$PROJECT_EMAIL" \
 		am -q --committer-date-is-author-date "${files[@]}" ||
 		die "the iproute2 series does not apply to ${deb##*/} without fuzz"

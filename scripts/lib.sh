@@ -42,20 +42,42 @@ base_tree() {
 	echo "$tree"
 }
 
-# patch files of the series, in order
+# series_patches [DIR]: patch files of the series in DIR (default
+# $PATCHES), in order
 series_patches() {
-	local p
+	local dir=${1:-$PATCHES} p
 	while read -r p; do
 		case $p in ''|'#'*) continue ;; esac
-		echo "$PATCHES/$p"
-	done <"$PATCHES/series"
+		echo "$dir/$p"
+	done <"$dir/series"
 }
 
-# patch files of the iproute2 series, in order
-ip2_series_patches() {
-	local p
-	while read -r p; do
-		case $p in ''|'#'*) continue ;; esac
-		echo "$IP2_PATCHES/$p"
-	done <"$IP2_PATCHES/series"
+# export_series TREE DIR HEADER...: replace DIR's series file and patches
+# with one git format-patch file per commit on top of TREE's tag "base",
+# the series file starting with the HEADER lines as comments; prints the
+# hash of DIR's series and patches (what prepare-tree.sh and
+# iproute2.sh compare)
+export_series() {
+	local tree=$1 dir=$2 tmp p h
+	shift 2
+	[ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] ||
+		die "$tree has uncommitted changes; commit them first"
+	[ "$(git -C "$tree" rev-list --count base..HEAD)" -gt 0 ] ||
+		die "no commits on top of the base in $tree"
+	tmp=$(mktemp -d)
+	git -C "$tree" format-patch -q --no-signature --zero-commit --no-numbered \
+		--abbrev=12 -o "$tmp" base..HEAD
+	{
+		for h in "$@"; do
+			echo "# $h"
+		done
+		for p in "$tmp"/*.patch; do
+			echo "${p##*/}"
+		done
+	} >"$tmp/series"
+	rm -f "$dir"/*.patch "$dir/series"
+	mkdir -p "$dir"
+	cp "$tmp"/*.patch "$tmp/series" "$dir/"
+	rm -rf "$tmp"
+	(cat "$dir/series"; series_patches "$dir" | xargs cat) | sha256sum | cut -d' ' -f1
 }
