@@ -5,7 +5,7 @@ S := scripts
 
 .PHONY: help deps source tree export apply config build test check bisect \
 	demo clean distclean regress regress-base regress-base-map soak \
-	bench-memory prober kunit-i386 iproute2 iproute2-export
+	bench bench-cpu bench-memory prober kunit-i386 iproute2 iproute2-export
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:[^#]*## /\t/' | expand -t 12
@@ -35,7 +35,7 @@ build: config ## build the test kernel (out of tree, ccache)
 test: ## all of it from scratch: build, boot, run KUnit + kselftests, count
 	@$(S)/test-all.sh
 
-soak: ## churn soak on the SMP debug kernel, fault injection (SOAK_S=600, SOAK_KMEMLEAK=1)
+soak: ## churn soak on the SMP debug kernel, fault injection, kmemleak (SOAK_S=600; SOAK_KMEMLEAK=0: no kmemleak)
 	@$(S)/soak.sh
 
 check: source ## fast lint: series, checkpatch --strict, zero-fuzz apply, shellcheck
@@ -52,6 +52,12 @@ regress-base: tree ## record the base results: the same selftests on the unpatch
 regress-base-map: tree ## record only the base's route map (docs/regress-route-map.txt)
 	@$(S)/step.sh deps $(S)/install-deps.sh
 	@$(S)/regress.sh --base-map
+
+bench: bench-cpu bench-memory ## what the series costs vs the unpatched base: CPU and memory (docs/results/)
+
+bench-cpu: tree ## CPU cost in instruction-count mode, base vs modes 0-2 (ROUNDS=5 BENCH_S=0.5)
+	@$(S)/step.sh deps $(S)/install-deps.sh
+	@$(S)/bench-cpu.sh $(ROUNDS) $(BENCH_S)
 
 bench-memory: tree ## memory per route, by route kind: base vs mode 0 and 1 (COUNT=20000)
 	@$(S)/step.sh deps $(S)/install-deps.sh
@@ -84,7 +90,7 @@ clean: ## remove kernel objects and VM logs
 		build/vm build/vm-jitter build/vm-weighted build/vm-quick \
 		build/vm-regress build/vm-regress-base build/vm-soak build/demo \
 		build/vm-memory-0 build/vm-memory-1 build/prober build/vm-dbg \
-		build/obj-i386 build/vm-i386
+		build/obj-i386 build/vm-i386 build/bench build/vm-bench-*
 
 distclean: ## remove all of build/ (extracted source, work tree, objects)
 	rm -rf build
