@@ -43,12 +43,13 @@ for t in "${targets[@]}"; do
 		die "cannot build the selftests of $t"
 done
 
-# the soak's settings (scripts/soak.sh) and the route kinds to test
-# (LOWPOWER_ROUTES, LOWPOWER_FLOW_ROUTES) go to the guest as they are
+# the soak's and the scale test's settings (LOWPOWER_SOAK_*,
+# LOWPOWER_SCALE_*) and the route kinds to test (LOWPOWER_ROUTES,
+# LOWPOWER_FLOW_ROUTES) go to the guest as they are
 soak_env=()
 while IFS= read -r v; do
 	soak_env+=("$v")
-done < <(env | grep -E '^LOWPOWER_(SOAK_[A-Z]+|ROUTES|FLOW_ROUTES)=' || true)
+done < <(env | grep -E '^LOWPOWER_(SOAK_[A-Z]+|SCALE_[A-Z]+|ROUTES|FLOW_ROUTES)=' || true)
 
 log "booting the test kernel"
 start=$(date +%s)

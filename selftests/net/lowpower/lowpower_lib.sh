@@ -70,6 +70,18 @@ lp_route_kinds_check()
 	done
 }
 
+# lp_expect_eq DESC GOT WANT: fail the current test unless GOT is WANT
+# shellcheck disable=SC2154 # ksft_fail comes from net/lib.sh
+lp_expect_eq()
+{
+	[ "$2" = "$3" ] || ret_set_ksft_status "$ksft_fail" "$1: got '$2', want '$3'"
+}
+
+# LP_NOBODY CMD...: run CMD as user nobody without any capability
+# shellcheck disable=SC2034 # for the scripts that source this
+LP_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all
+	--bounding-set=-all)
+
 # The kernel tree the selftests run from (tools/testing/selftests/net/*):
 # YNL's command-line client and the lowpower netlink spec.
 LP_KTREE=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../../.." && pwd)

@@ -948,8 +948,7 @@ group_policy()
 		lowpower spill 1000000001
 	policy_refused "single nexthop" "A lowpower policy is for nexthop groups only" \
 		nexthop replace id "$((f * 100 + 1))" via "$(gw "$f" 1)" dev r1 lowpower mode 1
-	out=$(ip netns exec "$R" setpriv --reuid=65534 --regid=65534 --clear-groups \
-		--inh-caps=-all --bounding-set=-all ip "${req[@]}" lowpower mode 2 2>&1) &&
+	out=$(ip netns exec "$R" "${LP_NOBODY[@]}" ip "${req[@]}" lowpower mode 2 2>&1) &&
 		ret_set_ksft_status "$ksft_fail" "an unprivileged user set a policy"
 	grep -q "Operation not permitted" <<<"$out" ||
 		ret_set_ksft_status "$ksft_fail" "unprivileged: $out"

@@ -47,8 +47,6 @@ source "$(dirname "$0")/lowpower_lib.sh"
 SVC4=198.51.100.1
 SVC6=2001:db8::1
 GRP4=198.51.100.2
-NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all
-	--bounding-set=-all)
 
 cleanup()
 {
@@ -216,17 +214,17 @@ unprivileged()
 
 	RET=0
 	before=$(lp_field "$(lp_link "$A" a1 10.0.1.2)" probe-samples probe-lost)
-	out=$(ip netns exec "$A" "${NOBODY[@]}" python3 "$LP_YNL" --spec "$LP_SPEC" \
+	out=$(ip netns exec "$A" "${LP_NOBODY[@]}" python3 "$LP_YNL" --spec "$LP_SPEC" \
 		--no-schema --do link-probe \
 		--json "$(probe_json a1 10.0.1.2 '"lost": 1')" 2>&1) &&
 		ret_set_ksft_status "$ksft_fail" "an unprivileged user fed a sample"
 	grep -q "Operation not permitted" <<<"$out" ||
 		ret_set_ksft_status "$ksft_fail" "unprivileged feed: $out"
-	out=$(ip netns exec "$A" "${NOBODY[@]}" python3 "$LP_YNL" --spec "$LP_SPEC" \
+	out=$(ip netns exec "$A" "${LP_NOBODY[@]}" python3 "$LP_YNL" --spec "$LP_SPEC" \
 		--no-schema --output-json --dump link-get 2>&1)
 	[ "$(jq length <<<"$out" 2>/dev/null)" = 4 ] ||
 		ret_set_ksft_status "$ksft_fail" "an unprivileged user cannot read: $out"
-	out=$(ip netns exec "$A" "${NOBODY[@]}" "$LP_PROBER" -r "$SVC4" -c 1 2>&1) &&
+	out=$(ip netns exec "$A" "${LP_NOBODY[@]}" "$LP_PROBER" -r "$SVC4" -c 1 2>&1) &&
 		ret_set_ksft_status "$ksft_fail" "the prober ran unprivileged"
 	grep -q "CAP_NET_ADMIN" <<<"$out" ||
 		ret_set_ksft_status "$ksft_fail" "unprivileged prober: $out"
@@ -377,7 +375,7 @@ nexthop_metrics()
 		ret_set_ksft_status "$ksft_fail" "member 11's jitter $jitter, the link's $want: $out"
 	fi
 	# the same for any user, in text too
-	text=$(ip netns exec "$A" "${NOBODY[@]}" ip -s nexthop get id 10 2>&1)
+	text=$(ip netns exec "$A" "${LP_NOBODY[@]}" ip -s nexthop get id 10 2>&1)
 	grep -qE "^ +id 11 eff_weight [0-9]+( active)? load [0-9]+ load_dev [0-9]+ jitter [0-9]+\.[0-9]%" <<<"$text" ||
 		ret_set_ksft_status "$ksft_fail" "unprivileged ip -s nexthop get: $text"
 	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_jitter_age_ms=3000

@@ -22,6 +22,8 @@ ALL_TESTS="
 lib_dir=$(dirname "$0")/..
 # shellcheck source=lib.sh
 source "$lib_dir/lib.sh"
+# shellcheck source=selftests/net/lowpower/lowpower_lib.sh
+source "$(dirname "$0")/lowpower_lib.sh"
 
 KNOBS="lowpower_mode lowpower_ema_k_factor lowpower_power_cost_weight
        lowpower_spill_threshold lowpower_epoch_ms lowpower_flow_idle_ms
@@ -110,19 +112,13 @@ try_inputs()
 		-- "/proc/sys/net/ipv4/$2" "${@:3}"
 }
 
-# expect_eq WHAT GOT WANT: record a failure unless GOT equals WANT
-expect_eq()
-{
-	[ "$2" = "$3" ] || ret_set_ksft_status "$ksft_fail" "$1: got '$2', want '$3'"
-}
-
 defaults()
 {
 	local knob
 
 	RET=0
 	for knob in $KNOBS; do
-		expect_eq "$knob in a new netns" "$(knob_get "$NS1" "$knob")" \
+		lp_expect_eq "$knob in a new netns" "$(knob_get "$NS1" "$knob")" \
 			"${DEFAULT[$knob]}"
 	done
 	log_test "defaults: mode 0, K 512, cost weight 100, spill 100000 kbit/s, epoch 1000 ms"
@@ -137,13 +133,13 @@ bounds()
 		for val in "${MAXVAL[$knob]}" "${MINVAL[$knob]}" "${OTHER[$knob]}"; do
 			knob_write "$NS1" "$knob" "$val" >/dev/null ||
 				ret_set_ksft_status "$ksft_fail" "writing $val failed"
-			expect_eq "$knob after writing $val" \
+			lp_expect_eq "$knob after writing $val" \
 				"$(knob_get "$NS1" "$knob")" "$val"
 		done
 		# a trailing newline is what echo and sysctl -w write
 		knob_write "$NS1" "$knob" "${DEFAULT[$knob]}"$'\n' >/dev/null ||
 			ret_set_ksft_status "$ksft_fail" "writing '${DEFAULT[$knob]}\\n' failed"
-		expect_eq "$knob after writing '${DEFAULT[$knob]}\\n'" \
+		lp_expect_eq "$knob after writing '${DEFAULT[$knob]}\\n'" \
 			"$(knob_get "$NS1" "$knob")" "${DEFAULT[$knob]}"
 		log_test "$knob accepts ${MINVAL[$knob]}..${MAXVAL[$knob]}"
 	done
@@ -174,7 +170,7 @@ bad_input()
 			elif [[ $err != *"Invalid argument"* ]]; then
 				ret_set_ksft_status "$ksft_fail" "want EINVAL, got: ${results[i]:-no result}"
 			fi
-			expect_eq "value after the write" "$val" "${OTHER[$knob]}"
+			lp_expect_eq "value after the write" "$val" "${OTHER[$knob]}"
 			log_test "$knob rejects $(printf '%q' "${inputs[i]}")"
 		done
 		knob_write "$NS1" "$knob" "${DEFAULT[$knob]}" >/dev/null
@@ -189,11 +185,11 @@ netns_isolation()
 		RET=0
 		before=$(cat "/proc/sys/net/ipv4/$knob")
 		knob_write "$NS1" "$knob" "${OTHER[$knob]}" >/dev/null
-		expect_eq "$knob in the netns written to" \
+		lp_expect_eq "$knob in the netns written to" \
 			"$(knob_get "$NS1" "$knob")" "${OTHER[$knob]}"
-		expect_eq "$knob in another netns" \
+		lp_expect_eq "$knob in another netns" \
 			"$(knob_get "$NS2" "$knob")" "${DEFAULT[$knob]}"
-		expect_eq "$knob in init_net" \
+		lp_expect_eq "$knob in init_net" \
 			"$(cat "/proc/sys/net/ipv4/$knob")" "$before"
 		knob_write "$NS1" "$knob" "${DEFAULT[$knob]}" >/dev/null
 		log_test "$knob is per netns"
@@ -212,7 +208,7 @@ new_netns_defaults()
 	done
 	setup_ns NS3
 	for knob in $KNOBS; do
-		expect_eq "$knob in a netns made after init_net changed" \
+		lp_expect_eq "$knob in a netns made after init_net changed" \
 			"$(knob_get "$NS3" "$knob")" "${DEFAULT[$knob]}"
 		printf '%s' "${SAVED[$knob]}" >"/proc/sys/net/ipv4/$knob"
 		unset "SAVED[$knob]"
@@ -238,9 +234,9 @@ unprivileged()
 		elif [[ $err != *"Permission denied"* ]]; then
 			ret_set_ksft_status "$ksft_fail" "want EACCES, got: $err"
 		fi
-		expect_eq "$knob after the write" "$(knob_get "$NS1" "$knob")" \
+		lp_expect_eq "$knob after the write" "$(knob_get "$NS1" "$knob")" \
 			"${DEFAULT[$knob]}"
-		expect_eq "$knob read by the unprivileged user" \
+		lp_expect_eq "$knob read by the unprivileged user" \
 			"$(ip netns exec "$NS1" setpriv --reuid=65534 --regid=65534 \
 			   --clear-groups cat "/proc/sys/net/ipv4/$knob")" \
 			"${DEFAULT[$knob]}"
@@ -266,8 +262,8 @@ mode_toggle()
 	setup_ns NS4
 	knob_write "$NS4" lowpower_mode 1 >/dev/null || ret_set_ksft_status "$ksft_fail" "enable in NS4"
 	cleanup_ns "$NS4"
-	expect_eq "lowpower_mode in NS1" "$(knob_get "$NS1" lowpower_mode)" 0
-	expect_eq "lowpower_mode in NS2" "$(knob_get "$NS2" lowpower_mode)" 0
+	lp_expect_eq "lowpower_mode in NS1" "$(knob_get "$NS1" lowpower_mode)" 0
+	lp_expect_eq "lowpower_mode in NS2" "$(knob_get "$NS2" lowpower_mode)" 0
 	log_test "lowpower_mode on/off in several netns, and netns exit with it on"
 }
 
