@@ -42,6 +42,16 @@ base_tree() {
 	echo "$tree"
 }
 
+# build_plain_kernel BASE TREE OBJ: configure and build TREE's kernel in
+# OBJ without debug options, with the configuration make test gives it
+# (BASE=1: the unpatched base), so that make regress, make bench and make
+# test share one build of each
+build_plain_kernel() {
+	WORK=$2 OBJ=$3 BASE=$1 DEBUG=0 TARGETS="net/lowpower_jitter net/lowpower" \
+		"$ROOT/scripts/configure.sh" "$ROOT/scripts/kconfig/regress.config"
+	WORK=$2 OBJ=$3 "$ROOT/scripts/build.sh"
+}
+
 # series_patches [DIR]: patch files of the series in DIR (default
 # $PATCHES), in order
 series_patches() {

@@ -41,11 +41,7 @@ else
 	[ -f "$routemap" ] || die "$routemap missing; record it with regress.sh --base"
 fi
 
-# the configuration make test gives this kernel, so that it is not rebuilt
-WORK=$tree OBJ=$obj BASE=$base DEBUG=0 TARGETS="net/lowpower_jitter net/lowpower" \
-	"$ROOT/scripts/configure.sh" \
-	"$ROOT/scripts/kconfig/regress.config"
-WORK=$tree OBJ=$obj "$ROOT/scripts/build.sh"
+build_plain_kernel "$base" "$tree" "$obj"
 
 log "staging $tree/tools/testing/selftests in $out/ksft"
 rm -rf "$out/ksft"
