@@ -15,7 +15,7 @@ PKGS=(
 	# the upstream regression selftests (fib_tests.sh, fib_nexthops.sh,
 	# forwarding/router_multipath.sh, forwarding/router_mpath_nh.sh)
 	iputils-ping jq socat netsniff-ng iptables
-	# the demo's report plots
+	# the demo's and make bench's plots
 	gnuplot-nox
 	# linting
 	shellcheck perl
