@@ -85,12 +85,9 @@ bisect: config ## build every prefix of the series (incremental, ccache)
 demo: ## the main job: build and boot the patched kernel, show it running
 	@$(S)/demo.sh
 
-clean: ## remove kernel objects and VM logs
-	rm -rf build/obj build/obj-bisect build/obj-regress build/obj-base \
-		build/vm build/vm-jitter build/vm-weighted build/vm-quick \
-		build/vm-regress build/vm-regress-base build/vm-soak build/demo \
-		build/vm-memory-0 build/vm-memory-1 build/prober build/vm-dbg \
-		build/obj-i386 build/vm-i386 build/bench build/vm-bench-*
+clean: ## remove what the builds and boots made: kernel objects, VM logs, tools (not the sources)
+	rm -rf build/obj build/obj-* build/vm build/vm-* build/demo build/prober \
+		build/bench build/bisect build/build-background.log build/ci-*.log
 
 distclean: ## remove all of build/ (extracted source, work tree, objects)
 	rm -rf build
