@@ -53,6 +53,39 @@ lp_route()
 	ip -n "$ns" -"$f" route replace "$prefix" nhid "$id"
 }
 
+# lp_veth_links NS1 P1 NS2 P2 N ADDRS1 [ADDRS2]: N veth links, P1<i> in
+# NS1 to P2<i> in NS2 (i = 1..N), up; ADDRS1 and ADDRS2 are the addresses
+# of each end, printf formats of i separated by spaces ("10.0.%d.1/24
+# fd00:%d::1/64"); IPv6 ones skip duplicate address detection
+lp_veth_links()
+{
+	local ns1=$1 p1=$2 ns2=$3 p2=$4 n=$5 a1=$6 a2=${7:-} i
+
+	for ((i = 1; i <= n; i++)); do
+		ip -n "$ns1" link add "$p1$i" type veth peer name "$p2$i" \
+			netns "$ns2" &&
+		lp_addrs "$ns1" "$p1$i" "$i" "$a1" &&
+		lp_addrs "$ns2" "$p2$i" "$i" "$a2" &&
+		ip -n "$ns1" link set "$p1$i" up &&
+		ip -n "$ns2" link set "$p2$i" up || return 1
+	done
+}
+
+# lp_addrs NS DEV I FORMATS: add each address of FORMATS (printf formats
+# of I) to DEV
+lp_addrs()
+{
+	local f a nodad
+
+	for f in $4; do
+		# shellcheck disable=SC2059 # the formats are the caller's
+		a=$(printf "$f" "$3")
+		nodad=()
+		[[ $a != *:* ]] || nodad=(nodad)
+		ip -n "$1" addr add "$a" dev "$2" "${nodad[@]}" || return 1
+	done
+}
+
 # lp_route_kinds_check KIND...: fail with a message unless every KIND is
 # one lp_route knows
 lp_route_kinds_check()
@@ -142,4 +175,101 @@ lp_field()
 	for f in "$@"; do
 		jq -r --arg f "$f" '.[$f] // 0' <<<"$link"
 	done
+}
+
+# The netem ECMP testbed of net/lowpower_jitter and of the project's demo:
+# paths from a client (or router) namespace to a server namespace, veth
+# pairs over 10.0.<i>.0/24 (the sender's end .1, the server's .2), the
+# services on the server's loopback, delays set with netem on the
+# sender's side, paced TCP connections feeding the kernel's RTT signal
+# and lowpower_probe measuring new flows.
+
+# the traffic helper, and lowpower_probe (set LP_RTT_PROBE before
+# lp_background)
+LP_FLOWS=(python3 "$(dirname "${BASH_SOURCE[0]}")/lowpower_flows.py")
+LP_RTT_PROBE=${LP_RTT_PROBE:-}
+LP_BULK_PORT=5001
+
+# lp_paths NS P S N ADDR...: N paths, P1..PN in NS to s1..sN in S; the
+# ADDRs (/32) on S's loopback
+lp_paths()
+{
+	local ns=$1 p=$2 s=$3 n=$4 a
+
+	shift 4
+	lp_veth_links "$ns" "$p" "$s" s "$n" 10.0.%d.1/24 10.0.%d.2/24 &&
+	ip -n "$s" link set lo up || return 1
+	for a in "$@"; do
+		ip -n "$s" addr add "$a/32" dev lo || return 1
+	done
+}
+
+# lp_netem NS DEV DELAY_MS [JITTER_MS]: DEV sends with DELAY_MS of delay,
+# +- JITTER_MS if given and not 0
+lp_netem()
+{
+	local j=()
+
+	[ "${4:-0}" = 0 ] || j=("$4ms")
+	tc -n "$1" qdisc replace dev "$2" root netem delay "$3ms" "${j[@]}" \
+		limit 100000
+}
+
+# lp_background NS S SVC PORT CONNECTIONS RATE [CMD...]: on S, the probe's
+# server on PORT and a TCP sink; from NS (through CMD, e.g. taskset, if
+# given), CONNECTIONS paced TCP connections of RATE B/s to SVC.  Their
+# pid is LP_BULK.
+lp_background()
+{
+	local ns=$1 s=$2 svc=$3 port=$4 conns=$5 rate=$6
+
+	shift 6
+	ip netns exec "$s" "$LP_RTT_PROBE" --server -4 "$port" &
+	ip netns exec "$s" "${LP_FLOWS[@]}" bulk-sink 4 "$LP_BULK_PORT" &
+	sleep 1
+	ip netns exec "$ns" "$@" "${LP_FLOWS[@]}" bulk 4 "$svc" "$LP_BULK_PORT" \
+		--connections "$conns" --rate "$rate" >/dev/null &
+	LP_BULK=$!
+	sleep 5
+}
+
+# lp_new_flows NS DST PORT BASE N DEV...: for each DEV, how many of N new
+# UDP flows to DST:PORT (source ports BASE..BASE+N-1) "ip route get" maps
+# to it, space-separated.  A lookup marks its bucket used: sample other
+# ports next time, or lowpower_flow_idle_ms apart.
+lp_new_flows()
+{
+	local ns=$1 dst=$2 port=$3 base=$4 n=$5 p routes d out=""
+
+	shift 5
+	routes=$(for ((p = base; p < base + n; p++)); do
+			 echo "route get $dst ipproto udp sport $p dport $port"
+		 done | ip -n "$ns" -batch -) || return 1
+	for d in "$@"; do
+		out+="$(grep -c " dev $d " <<<"$routes" || true) "
+	done
+	echo "${out% }"
+}
+
+# lp_router_testbed H R S SVC PORT KIND DELAY_MS JITTER_MS: H -- R == S.
+# R forwards H's traffic to SVC over path A (r1-s1, DELAY_MS) and path B
+# (r2-s2, DELAY_MS +- JITTER_MS) in mode 0, over a KIND route (lp_route,
+# ids 10..); S answers over path A.  Background TCP from H through R
+# (lp_background): no connection ends on R, so R takes no RTT sample of
+# its own.
+lp_router_testbed()
+{
+	local h=$1 r=$2 s=$3 svc=$4 port=$5 kind=$6 delay=$7 jitter=$8
+
+	lp_veth_links "$h" h "$r" lan 1 10.0.0.1/24 10.0.0.2/24 &&
+	ip -n "$h" route add default via 10.0.0.2 &&
+	lp_paths "$r" r "$s" 2 "$svc" &&
+	ip -n "$s" route add 10.0.0.0/24 via 10.0.1.1 &&
+	lp_route "$r" 4 "$svc/32" "$kind" 10 "10.0.1.2 r1 1" "10.0.2.2 r2 1" &&
+	ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv4.fib_multipath_hash_policy=1 \
+		net.ipv4.lowpower_mode=0 &&
+	lp_netem "$r" r1 "$delay" &&
+	lp_netem "$r" r2 "$delay" "$jitter" || return 1
+	lp_background "$h" "$s" "$svc" "$port" 12 20000
 }

@@ -58,18 +58,9 @@ cleanup()
 # through the same two gateways of each family
 setup()
 {
-	local i
-
 	setup_ns A B C || return 1
-	for i in 1 2; do
-		ip -n "$A" link add "a$i" type veth peer name "b$i" netns "$B" || return 1
-		ip -n "$A" addr add "10.0.$i.1/24" dev "a$i"
-		ip -n "$B" addr add "10.0.$i.2/24" dev "b$i"
-		ip -n "$A" addr add "fd00:$i::1/64" dev "a$i" nodad
-		ip -n "$B" addr add "fd00:$i::2/64" dev "b$i" nodad
-		ip -n "$A" link set "a$i" up
-		ip -n "$B" link set "b$i" up
-	done
+	lp_veth_links "$A" a "$B" b 2 "10.0.%d.1/24 fd00:%d::1/64" \
+		"10.0.%d.2/24 fd00:%d::2/64" || return 1
 	ip -n "$B" link set lo up
 	ip -n "$B" addr add "$SVC4/32" dev lo
 	ip -n "$B" addr add "$GRP4/32" dev lo

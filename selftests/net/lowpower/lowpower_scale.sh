@@ -43,7 +43,10 @@ source "$(dirname "$0")/lowpower_lib.sh"
 ROUTES=${LOWPOWER_SCALE_ROUTES:-100000}
 GWS=${LOWPOWER_SCALE_GWS:-2048}
 GROUPS_N=${LOWPOWER_SCALE_GROUPS:-2048}
-LINKS=$((2 * GWS + 2 * (GROUPS_N < GWS ? GROUPS_N : GWS)))
+# links: each IPv4 route's gateway pair (ceil(ROUTES / 2) routes over at
+# most GWS pairs) and each group's two members (GROUPS_N over at most GWS)
+V4=$(((ROUTES + 1) / 2))
+LINKS=$((2 * (V4 < GWS ? V4 : GWS) + 2 * (GROUPS_N < GWS ? GROUPS_N : GWS)))
 GRP_BASE=200000
 
 cleanup()
@@ -90,16 +93,8 @@ table_batch()
 
 setup()
 {
-	local i
-
 	setup_ns A B C || return 1
-	for i in 1 2; do
-		ip -n "$A" link add "a$i" type veth peer name "b$i" netns "$B" || return 1
-		ip -n "$A" addr add "10.$i.0.1/16" dev "a$i"
-		ip -n "$A" addr add "fd0$i::1/64" dev "a$i" nodad
-		ip -n "$A" link set "a$i" up
-		ip -n "$B" link set "b$i" up
-	done
+	lp_veth_links "$A" a "$B" b 2 "10.%d.0.1/16 fd0%d::1/64" || return 1
 	# mode 1: the groups' and routes' weights are computed as well
 	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_mode=1
 	timed "add $GROUPS_N nexthop groups and $ROUTES routes over $LINKS links" \

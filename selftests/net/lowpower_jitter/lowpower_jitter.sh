@@ -40,9 +40,7 @@ lib_dir=$(dirname "$0")/..
 source "$lib_dir/lib.sh"
 # shellcheck source=selftests/net/lowpower/lowpower_lib.sh
 source "$(dirname "$0")/../lowpower/lowpower_lib.sh"
-PROBE=$(dirname "$0")/lowpower_probe
-# the traffic helper of the net/lowpower target
-FLOWS=(python3 "$(dirname "$0")/../lowpower/lowpower_flows.py")
+LP_RTT_PROBE=$(dirname "$0")/lowpower_probe
 SVC=198.51.100.1
 # a second, far peer behind both paths (mixed_peers)
 FAR=198.51.100.2
@@ -56,48 +54,14 @@ cleanup()
 
 netem_b()
 {
-	if [ "$1" = 0 ]; then
-		ip netns exec "$C" tc qdisc replace dev c2 root netem delay 10ms limit 100000
-	else
-		ip netns exec "$C" tc qdisc replace dev c2 root netem delay 10ms "$1"ms limit 100000
-	fi
-}
-
-# paths_to_s NS P: NS linked to S by P1-s1 (path A, 10.0.1.0/24) and
-# P2-s2 (path B, 10.0.2.0/24); SVC on S's loopback
-paths_to_s()
-{
-	local ns=$1 p=$2 i
-
-	for i in 1 2; do
-		ip -n "$ns" link add "$p$i" type veth peer name "s$i" netns "$S" || return 1
-		ip -n "$ns" addr add "10.0.$i.1/24" dev "$p$i"
-		ip -n "$S" addr add "10.0.$i.2/24" dev "s$i"
-		ip -n "$ns" link set "$p$i" up
-		ip -n "$S" link set "s$i" up
-	done
-	ip -n "$S" link set lo up
-	ip -n "$S" addr add "$SVC/32" dev lo
+	lp_netem "$C" c2 10 "$1"
 }
 
 # two_paths: namespaces C and S, linked by c1-s1 (path A) and c2-s2
-# (path B)
+# (path B); SVC on S's loopback
 two_paths()
 {
-	setup_ns C S && paths_to_s "$C" c
-}
-
-# background NS: the probe's server and a TCP sink on S, and 12 paced TCP
-# connections from NS to them
-background()
-{
-	ip netns exec "$S" "$PROBE" --server -4 "$PORT" &
-	ip netns exec "$S" "${FLOWS[@]}" bulk-sink 4 5001 &
-	sleep 1
-	ip netns exec "$1" "${FLOWS[@]}" bulk 4 "$SVC" 5001 --connections 12 \
-		--rate 20000 >/dev/null &
-	BULK=$!
-	sleep 5
+	setup_ns C S && lp_paths "$C" c "$S" 2 "$SVC"
 }
 
 setup()
@@ -111,10 +75,8 @@ setup()
 	ip netns exec "$C" sysctl -qw net.ipv4.fib_multipath_hash_policy=1 \
 		net.ipv4.lowpower_flow_idle_ms=200 \
 		net.ipv4.lowpower_mode=2 || return 1
-	ip netns exec "$C" tc qdisc add dev c1 root netem delay 10ms limit 100000 ||
-		return 1
-	netem_b 8 || return 1
-	background "$C"
+	lp_netem "$C" c1 10 && netem_b 8 || return 1
+	lp_background "$C" "$S" "$SVC" "$PORT" 12 20000
 }
 
 # b_share [BASE]: of 60 new UDP flows (source ports BASE..BASE+59), how
@@ -124,18 +86,15 @@ setup()
 # flows every second would pin them.
 b_share()
 {
-	local p base=${1:-$((20000 + SECONDS % 16 * 60))}
-
-	for p in $(seq "$base" $((base + 59))); do
-		echo "route get $SVC ipproto udp sport $p dport $PORT"
-	done | ip -n "$C" -batch - | grep -c " dev c2 "
+	lp_new_flows "$C" "$SVC" "$PORT" "${1:-$((20000 + SECONDS % 16 * 60))}" \
+		60 c2
 }
 
 # probe_stdev [NS]: RTT stdev (ms) of 300 probes from NS (default C), a
 # new flow each
 probe_stdev()
 {
-	ip netns exec "${1:-$C}" "$PROBE" -q -n -c 300 -i 5000 -w 1000 "$SVC" "$PORT" |
+	ip netns exec "${1:-$C}" "$LP_RTT_PROBE" -q -n -c 300 -i 5000 -w 1000 "$SVC" "$PORT" |
 		sed -n 's/.* stdev=\([0-9.]*\).*/\1/p'
 }
 
@@ -214,11 +173,11 @@ short_only()
 	local i share=0 drained=0 loops=() start
 
 	RET=0
-	kill "$BULK" 2>/dev/null
+	kill "$LP_BULK" 2>/dev/null
 	netem_b 8
 	for i in 1 2; do
 		ip netns exec "$C" bash -c 'while :; do "$@" >/dev/null 2>&1; done' \
-			short "${FLOWS[@]}" bulk 4 "$SVC" 5001 --connections 8 \
+			short "${LP_FLOWS[@]}" bulk 4 "$SVC" "$LP_BULK_PORT" --connections 8 \
 			--seconds 2 --rate 200000 &
 		loops+=("$!")
 	done
@@ -254,8 +213,7 @@ setup_mixed()
 
 	two_paths || return 1
 	for i in 1 2; do
-		tc -n "$C" qdisc add dev "c$i" root netem delay 3ms limit 100000 ||
-			return 1
+		lp_netem "$C" "c$i" 3 || return 1
 		tc -n "$S" qdisc add dev "s$i" root handle 1: prio || return 1
 		tc -n "$S" qdisc add dev "s$i" parent 1:3 handle 30: \
 			netem delay 27ms limit 100000 || return 1
@@ -270,7 +228,7 @@ setup_mixed()
 	ip netns exec "$C" sysctl -qw net.ipv4.fib_multipath_hash_policy=1 \
 		net.ipv4.lowpower_flow_idle_ms=200 \
 		net.ipv4.lowpower_mode=2 || return 1
-	ip netns exec "$S" "${FLOWS[@]}" bulk-sink 4 5001 &
+	ip netns exec "$S" "${LP_FLOWS[@]}" bulk-sink 4 "$LP_BULK_PORT" &
 	sleep 1
 	# Relative to its own srtt, a far connection reads a third of the
 	# jitter a near one does (4 ms on 33 ms), and a link's jitter is the
@@ -278,9 +236,9 @@ setup_mixed()
 	# samples, whichever of them the hash puts on path B, for path B to
 	# be found jittery (in two runs with 6 of each at the same rate, B
 	# read 99/1024 against A's 50: not jittery).
-	ip netns exec "$C" "${FLOWS[@]}" bulk 4 "$SVC" 5001 \
+	ip netns exec "$C" "${LP_FLOWS[@]}" bulk 4 "$SVC" "$LP_BULK_PORT" \
 		--connections 12 --rate 200000 >/dev/null &
-	ip netns exec "$C" "${FLOWS[@]}" bulk 4 "$FAR" 5001 \
+	ip netns exec "$C" "${LP_FLOWS[@]}" bulk 4 "$FAR" "$LP_BULK_PORT" \
 		--connections 6 --rate 50000 >/dev/null &
 	sleep 5
 }
@@ -310,7 +268,7 @@ mixed_peers()
 	if [ $((m2 > m0 ? m2 - m0 : m0 - m2)) -gt 45 ]; then
 		ret_set_ksft_status "$ksft_fail" "mode 2 gave path B $m2 of 300 new flows, mode 0 $m0"
 	fi
-	tc -n "$C" qdisc replace dev c2 root netem delay 5ms 4ms limit 100000
+	lp_netem "$C" c2 5 4
 	sleep 4
 	jit=$(mixed_shares)
 	[ "$jit" -lt 100 ] ||
@@ -318,30 +276,12 @@ mixed_peers()
 	log_test "near and far peers: calm path B gets $m2 of 300 new flows (mode 0: $m0), jittery $jit ($KIND route)"
 }
 
-# setup_router: H -- R == S.  R forwards H's traffic to SVC over path A
-# (r1-s1, 10 ms) and path B (r2-s2, 10 ms +- 8 ms), in mode 2, over a
-# $KIND route; S answers over path A.  H runs paced background TCP through
-# R: no connection ends on R, so R takes no RTT sample of its own.
+# setup_router: H -- R == S, R forwarding over path A (10 ms) and path B
+# (10 ms +- 8 ms), in mode 0, over a $KIND route (lp_router_testbed)
 setup_router()
 {
-	setup_ns H R S || return 1
-	ip -n "$H" link add h0 type veth peer name r0 netns "$R" || return 1
-	ip -n "$H" addr add 10.0.0.1/24 dev h0
-	ip -n "$R" addr add 10.0.0.2/24 dev r0
-	ip -n "$H" link set h0 up
-	ip -n "$R" link set r0 up
-	ip -n "$H" route add default via 10.0.0.2
-	paths_to_s "$R" r || return 1
-	ip -n "$S" route add 10.0.0.0/24 via 10.0.1.1
-	lp_route "$R" 4 "$SVC/32" "$KIND" 10 "10.0.1.2 r1 1" "10.0.2.2 r2 1" ||
-		return 1
-	ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1 \
-		net.ipv4.fib_multipath_hash_policy=1 \
-		net.ipv4.lowpower_mode=0 || return 1
-	ip netns exec "$R" tc qdisc add dev r1 root netem delay 10ms limit 100000 &&
-	ip netns exec "$R" tc qdisc add dev r2 root netem delay 10ms 8ms limit 100000 ||
-		return 1
-	background "$H"
+	setup_ns H R S &&
+	lp_router_testbed "$H" "$R" "$S" "$SVC" "$PORT" "$KIND" 10 8
 }
 
 # router: new forwarded flows' RTT stdev in mode 0, in mode 2 without a
@@ -383,8 +323,8 @@ for cmd in ip tc python3 bc; do
 		exit "$ksft_skip"
 	fi
 done
-if [ ! -x "$PROBE" ]; then
-	echo "SKIP: $PROBE not built (make -C tools/testing/selftests TARGETS=net/lowpower)"
+if [ ! -x "$LP_RTT_PROBE" ]; then
+	echo "SKIP: $LP_RTT_PROBE not built (make -C tools/testing/selftests TARGETS=net/lowpower)"
 	exit "$ksft_skip"
 fi
 
