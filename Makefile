@@ -3,7 +3,8 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help deps source tree export apply config build test check bisect \
+.PHONY: help deps source tree export apply config build kernel-debug kernel-plain \
+	kernel-base test check bisect \
 	demo clean distclean regress regress-base regress-base-map soak \
 	bench bench-cpu bench-memory prober kunit-i386 iproute2 iproute2-export
 
@@ -29,37 +30,45 @@ apply: ## apply the series to KTREE=dir with patch -p1, no fuzz
 config: tree ## configure the test kernel in build/obj (tinyconfig + fragments)
 	@TARGETS=net/lowpower $(S)/configure.sh
 
-build: config ## build the test kernel (out of tree, ccache)
-	@$(S)/build.sh
+build: kernel-debug ## build the debug kernel (the same as kernel-debug)
 
-test: ## all of it from scratch: build, boot, run KUnit + kselftests, count
+kernel-debug: tree ## the series with KASAN, lockdep and KUnit (build/obj): KUnit, net/lowpower, soak
+	@$(S)/kernel.sh debug
+
+kernel-plain: tree ## the series without debug options (build/obj-plain): timing tests, regress, demo, bench
+	@$(S)/kernel.sh plain
+
+kernel-base: tree ## the unpatched base, configured like kernel-plain (build/obj-base): regress-base, bench
+	@$(S)/kernel.sh base
+
+test: kernel-debug ## all of it from scratch: build, boot, run KUnit + kselftests, count
 	@$(S)/test-all.sh
 
-soak: ## churn soak on the SMP debug kernel, fault injection, kmemleak (SOAK_S=600; SOAK_KMEMLEAK=0: no kmemleak)
+soak: kernel-debug ## churn soak on the SMP debug kernel, fault injection, kmemleak (SOAK_S=600; SOAK_KMEMLEAK=0: no kmemleak)
 	@$(S)/soak.sh
 
 check: source ## fast lint: series, checkpatch --strict, zero-fuzz apply, shellcheck
 	@$(S)/check.sh
 
-regress: tree ## upstream fib/multipath selftests and route map in mode 0 vs the base's
+regress: kernel-plain ## upstream fib/multipath selftests and route map in mode 0 vs the base's
 	@$(S)/step.sh deps $(S)/install-deps.sh
 	@$(S)/regress.sh
 
-regress-base: tree ## record the base results: the same selftests on the unpatched base
+regress-base: kernel-base ## record the base results: the same selftests on the unpatched base
 	@$(S)/step.sh deps $(S)/install-deps.sh
 	@$(S)/regress.sh --base
 
-regress-base-map: tree ## record only the base's route map (docs/regress-route-map.txt)
+regress-base-map: kernel-base ## record only the base's route map (docs/regress-route-map.txt)
 	@$(S)/step.sh deps $(S)/install-deps.sh
 	@$(S)/regress.sh --base-map
 
 bench: bench-cpu bench-memory ## what the series costs vs the unpatched base: CPU and memory (docs/results/)
 
-bench-cpu: tree ## CPU cost in instruction-count mode, base vs modes 0-2 (ROUNDS=5 BENCH_S=0.5)
+bench-cpu: kernel-base kernel-plain ## CPU cost in instruction-count mode, base vs modes 0-2 (ROUNDS=5 BENCH_S=0.5)
 	@$(S)/step.sh deps $(S)/install-deps.sh
 	@$(S)/bench-cpu.sh $(ROUNDS) $(BENCH_S)
 
-bench-memory: tree ## memory per route, by route kind: base vs mode 0 and 1 (COUNT=20000)
+bench-memory: kernel-base kernel-plain ## memory per route, by route kind: base vs mode 0 and 1 (COUNT=20000)
 	@$(S)/step.sh deps $(S)/install-deps.sh
 	@$(S)/bench-memory.sh $(COUNT)
 
@@ -82,7 +91,7 @@ kunit-i386: tree ## build the series for 32-bit x86, run its KUnit suites (qemu-
 bisect: config ## build every prefix of the series (incremental, ccache)
 	@$(S)/bisect-build.sh
 
-demo: ## the main job: build and boot the patched kernel, show it running
+demo: deps kernel-plain ## the main job: build and boot the patched kernel, show it running
 	@$(S)/demo.sh
 
 clean: ## remove what the builds and boots made: kernel objects, VM logs, tools (not the sources)

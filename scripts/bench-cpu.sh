@@ -3,12 +3,12 @@
 # series costs in CPU, side by side with the unpatched base.
 #
 # Builds the base and the patched kernel without debug options, with the
-# same configuration (build/obj-base, build/obj-regress: what make
+# same configuration (build/obj-base, build/obj-plain: what make
 # regress builds), and boots each with 1 and with 2 vCPUs in QEMU's
 # instruction-count mode (vm-run.sh ICOUNT=1), where the guest's clock
 # counts the instructions it ran: the figures are CPU cost, and they
 # repeat whatever else loads the host.  In each boot
-# scripts/guest-bench.sh runs every benchmark ROUNDS times with the
+# scripts/guest/bench.sh runs every benchmark ROUNDS times with the
 # modes interleaved.  Writes docs/results/bench.md: medians, spread
 # ((max - min) / median) and ratios against the goals.
 #
@@ -31,17 +31,17 @@ report_only=${REPORT_ONLY:-0}
 [[ $report_only =~ ^[01]$ ]] || die "REPORT_ONLY must be 0 or 1, got '$report_only'"
 command -v gnuplot >/dev/null || die "gnuplot not found (make deps)"
 
-# boot KERNEL CPUS: guest-bench.sh in KERNEL (base or patched) with CPUS
+# boot KERNEL CPUS: guest/bench.sh in KERNEL (base or patched) with CPUS
 # vCPUs; its lines go to $raw/KERNEL-CPUS.txt
 boot()
 {
-	local obj=$BUILD/obj-regress out=$BUILD/vm-bench-$1-$2
+	local obj=$BUILD/obj-plain out=$BUILD/vm-bench-$1-$2
 
 	[ "$1" = patched ] || obj=$BUILD/obj-base
 	log "$1 kernel, $2 vCPU(s), instruction-count mode"
 	ICOUNT=1 VM_CPUS=$2 KERNEL=$obj/arch/x86/boot/bzImage \
 		"$ROOT/scripts/vm-run.sh" -q -t 7200 -o "$out" -- \
-		"$ROOT/scripts/guest-bench.sh" "$rounds" "$secs" "$raw/lowpower-bench" ||
+		"$ROOT/scripts/guest/bench.sh" "$rounds" "$secs" "$raw/lowpower-bench" ||
 		die "the $1 kernel's run with $2 vCPU(s) failed; logs in $out"
 	grep -E '^(bench|guest-bench): ' "$out/output.log" >"$raw/$1-$2.txt"
 	grep '^guest-bench: ' "$raw/$1-$2.txt"
@@ -54,7 +54,7 @@ else
 	mkdir -p "$raw"
 	make -s -C "$ROOT/bench" O="$raw"
 	build_plain_kernel 1 "$(base_tree)" "$BUILD/obj-base"
-	build_plain_kernel 0 "$WORK" "$BUILD/obj-regress"
+	build_plain_kernel 0 "$WORK" "$BUILD/obj-plain"
 	rm -f "$raw/params"
 	for cpus in 1 2; do
 		boot base "$cpus"
@@ -158,7 +158,7 @@ EOF
 	echo "$rounds times per mode for $secs s of guest time (request/response"
 	echo "twice that), the modes interleaved in rounds; medians, ± the spread"
 	echo "(max - min) / median.  Packets or transactions per second; higher is"
-	echo "better.  What each benchmark does: \`scripts/guest-bench.sh\`."
+	echo "better.  What each benchmark does: \`scripts/guest/bench.sh\`."
 	echo
 	echo "Goals: mode 0 / base ≥ 0.998 on every figure; every mode / mode 0 ≥ 0.99."
 	echo "Where one is missed, its measured cause: \`docs/design.md\`, *What it costs*."

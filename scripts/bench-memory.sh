@@ -2,9 +2,9 @@
 # Memory benchmark: what a multipath route costs, per kind of route (IPv4
 # and IPv6 legacy routes, routes over a hash-threshold or resilient
 # nexthop group of their own), on the unpatched base and on the series in
-# lowpower mode 0 and mode 1 (scripts/guest-memory.sh in each kernel).
+# lowpower mode 0 and mode 1 (scripts/guest/memory.sh in each kernel).
 # Both kernels are built without debug options, as make regress builds
-# them (build/obj-base, build/obj-regress), and boot with 1 vCPU.  The
+# them (build/obj-base, build/obj-plain), and boot with 1 vCPU.  The
 # table goes to docs/results/memory.md.
 #
 # usage: bench-memory.sh [COUNT]   (routes per case, default 20000)
@@ -19,14 +19,14 @@ fi
 table=$ROOT/docs/results/memory.md
 
 # boot KIND TREE OBJ: build the kernel of TREE in OBJ (BASE=1 for the
-# base) and print guest-memory.sh's lines
+# base) and print guest/memory.sh's lines
 boot()
 {
 	local base=$1 tree=$2 obj=$3 out=$BUILD/vm-memory-$1
 
 	build_plain_kernel "$base" "$tree" "$obj"
 	VM_MEM=4096 KERNEL=$obj/arch/x86/boot/bzImage "$ROOT/scripts/vm-run.sh" \
-		-q -t 3600 -o "$out" -- "$ROOT/scripts/guest-memory.sh" "$count" ||
+		-q -t 3600 -o "$out" -- "$ROOT/scripts/guest/memory.sh" "$count" ||
 		die "the VM run ($tree) failed; logs in $out"
 	grep '^memory: ' "$out/output.log" ||
 		die "no figures from the VM run; see $out/output.log"
@@ -34,7 +34,7 @@ boot()
 
 tree=$(base_tree)
 base=$(boot 1 "$tree" "$BUILD/obj-base")
-patched=$(boot 0 "$WORK" "$BUILD/obj-regress")
+patched=$(boot 0 "$WORK" "$BUILD/obj-plain")
 
 # value KIND MODE: bytes per route from the lines above
 value()

@@ -15,8 +15,8 @@ PKGS=(
 	# the upstream regression selftests (fib_tests.sh, fib_nexthops.sh,
 	# forwarding/router_multipath.sh, forwarding/router_mpath_nh.sh)
 	iputils-ping jq socat netsniff-ng iptables
-	# the demo's and make bench's plots
-	gnuplot-nox
+	# the demo's and make bench's plots, the demo's packet stamps
+	gnuplot-nox tcpdump
 	# linting
 	shellcheck perl
 )

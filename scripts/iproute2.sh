@@ -31,7 +31,7 @@ if ! deb=$(find "$dest/debian" -mindepth 1 -maxdepth 1 -type d -name 'iproute2-*
 	[ -n "$deb" ] || die "apt-get source iproute2 gave no source tree"
 fi
 
-want=$( (cat "$series"; series_patches "$IP2_PATCHES" | xargs cat) | sha256sum | cut -d' ' -f1)
+want=$(series_hash "$IP2_PATCHES")
 have=$(cat "$dest/.applied" 2>/dev/null || true)
 if [ "$want" != "$have" ] || [ ! -d "$src/.git" ]; then
 	if [ -d "$src/.git" ] &&

@@ -11,10 +11,6 @@ set -euo pipefail
 
 state=$WORK/.git/lowpower-state
 
-series_hash() {
-	(cat "$PATCHES/series"; series_patches | xargs cat) | sha256sum | cut -d' ' -f1
-}
-
 init_tree() {
 	local src
 	src=$("$ROOT/scripts/get-source.sh")

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Upstream regression: fib_tests.sh, fib_nexthops.sh (see
-# guest-regress.sh), forwarding/router_multipath.sh and
+# guest/regress.sh), forwarding/router_multipath.sh and
 # forwarding/router_mpath_nh.sh from the kernel tree, on a kernel with the
 # series in lowpower_mode 0 (its default), must give every TEST result the
 # unpatched base gave (docs/regress-baseline.txt).  The kernel is built
@@ -8,7 +8,7 @@
 # lockdep emulated; the project's own tests run on the debug kernel), the
 # same kernel make demo boots; a splat on the console still fails the run.
 # Also the answers of "ip route get" for 256 flows over legacy multipath
-# routes and nexthop groups (scripts/guest-route-map.sh) must equal the
+# routes and nexthop groups (scripts/guest/route-map.sh) must equal the
 # base's, recorded in docs/regress-route-map.txt, with the feature's
 # static key on in another namespace.
 #
@@ -36,7 +36,7 @@ routemap=$ROOT/docs/regress-route-map.txt
 if [ $base = 1 ]; then
 	tree=$(base_tree) obj=$BUILD/obj-base out=$BUILD/vm-regress-base
 else
-	tree=$WORK obj=$BUILD/obj-regress out=$BUILD/vm-regress
+	tree=$WORK obj=$BUILD/obj-plain out=$BUILD/vm-regress
 	[ -f "$baseline" ] || die "$baseline missing; record it with regress.sh --base"
 	[ -f "$routemap" ] || die "$routemap missing; record it with regress.sh --base"
 fi
@@ -50,7 +50,7 @@ cp -a "$tree/tools/testing/selftests" "$out/ksft/"
 
 vm_rc=0
 KERNEL=$obj/arch/x86/boot/bzImage "$ROOT/scripts/vm-run.sh" -t 3600 -o "$out" -- \
-	"$ROOT/scripts/guest-regress.sh" "$GUEST_OUT/ksft/selftests/net" \
+	"$ROOT/scripts/guest/regress.sh" "$GUEST_OUT/ksft/selftests/net" \
 	"$GUEST_OUT/route-map.txt" "${maponly[@]}" || vm_rc=$?
 grep -E '^### ' "$out/output.log" | awk '
 	/: start / { s[$2] = $4 } /: exit / { printf "%s exit %s, %d s\n", $2, $4, $5 - s[$2] }'

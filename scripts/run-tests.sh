@@ -59,7 +59,7 @@ vm_rc=0
 	env LOWPOWER_MIN_CPUS="${VM_CPUS:-1}" LOWPOWER_PROGS="${LOWPOWER_PROGS:-}" \
 	PATH="$GUEST_OUT/ksft/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
 	"${soak_env[@]}" \
-	"$ROOT/scripts/guest-tests.sh" \
+	"$ROOT/scripts/guest/tests.sh" \
 	"$GUEST_OUT/ksft/tools/testing/selftests" "${targets[@]}" || vm_rc=$?
 
 echo "boot+tests: $(($(date +%s) - start)) s"

@@ -23,8 +23,7 @@ fi
 
 "$S/step.sh" deps "$S/install-deps.sh"
 "$S/step.sh" tree "$S/prepare-tree.sh"
-TARGETS=net/lowpower "$S/step.sh" config "$S/configure.sh"
-"$S/step.sh" build "$S/build.sh"
+"$S/step.sh" kernel-debug "$S/kernel.sh" debug
 # KUnit ran in make test's boot of the same kernel
 VM_CPUS=${DEBUG_VM_CPUS:-2} NO_KUNIT=1 OUT=${OUT:-$BUILD/vm-soak} \
 	APPEND="kunit.enable=0$([ "$kmemleak" = 0 ] || echo " kmemleak=on")" \

@@ -6,9 +6,10 @@
 #    2 links (sysctl, multipath, nexthop groups) and reads of a large
 #    table (scale); then, booted again, the churn soak for 2 minutes with allocation
 #    faults injected (scripts/soak.sh);
-# 2. the kernel without debug options (build/obj-regress, also used by
-#    make regress and make demo): the net/lowpower_jitter kselftest, whose
-#    timing needs a kernel that is not slowed down by KASAN, and, in a
+# 2. the kernel without debug options (build/obj-plain, also used by
+#    make regress, make demo and make bench): the net/lowpower_jitter
+#    kselftest, whose timing needs a kernel that is not slowed down by
+#    KASAN, in QEMU's instruction-count mode (emulated time), and, in a
 #    boot of its own, net/lowpower on 4 weighted links (the same code
 #    paths as on 2, so CI time goes to the debug kernel where it finds
 #    most), flow stability on 3 links (behaviour over minutes of traffic;
@@ -32,8 +33,7 @@ S=$ROOT/scripts
 
 "$S/step.sh" deps "$S/install-deps.sh"
 "$S/step.sh" tree "$S/prepare-tree.sh"
-TARGETS=net/lowpower "$S/step.sh" config "$S/configure.sh"
-"$S/step.sh" build "$S/build.sh"
+"$S/step.sh" kernel-debug "$S/kernel.sh" debug
 rc=0
 
 # the kernel without debug options and the i386 one build in the
@@ -45,9 +45,7 @@ bg_log=$BUILD/build-background.log
 (
 	renice -n 19 -p "$BASHPID" >/dev/null
 	chrt --idle -p 0 "$BASHPID"
-	TARGETS="net/lowpower_jitter net/lowpower" OBJ=$BUILD/obj-regress DEBUG=0 \
-		"$S/step.sh" config-nodebug "$S/configure.sh" "$S/kconfig/regress.config"
-	OBJ=$BUILD/obj-regress "$S/step.sh" build-nodebug "$S/build.sh"
+	"$S/kernel.sh" plain
 	BUILD_ONLY=1 OUT=$BUILD/vm-i386 "$S/step.sh" build-i386 "$S/kunit-i386.sh"
 ) </dev/null >"$bg_log" 2>&1 &
 bg=$!
@@ -67,9 +65,11 @@ bg_rc=0
 wait "$bg" || bg_rc=$?
 cat "$bg_log"
 [ "$bg_rc" = 0 ] || die "building the kernels without debug options failed (status $bg_rc)"
-NO_KUNIT=1 OBJ=$BUILD/obj-regress OUT=$BUILD/vm-jitter \
+# in QEMU's instruction-count mode: netem, the kernel and the probes share
+# the guest's emulated clock, so the host's load stays out of the timing
+ICOUNT=1 NO_KUNIT=1 OBJ=$BUILD/obj-plain OUT=$BUILD/vm-jitter \
 	"$S/run-tests.sh" net/lowpower_jitter || rc=1
-NO_KUNIT=1 OBJ=$BUILD/obj-regress OUT=$BUILD/vm-weighted \
+NO_KUNIT=1 OBJ=$BUILD/obj-plain OUT=$BUILD/vm-weighted \
 	LOWPOWER_PROGS="lowpower_multipath_weighted.sh lowpower_flow_stability.sh lowpower_netlink.sh" \
 	LOWPOWER_FLOW_ROUTES="legacy resilient" \
 	"$S/run-tests.sh" net/lowpower || rc=1

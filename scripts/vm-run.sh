@@ -87,7 +87,7 @@ echo "no status" >"$out/status"
 
 cmdline="console=ttyS0 root=/dev/root rootfstype=9p ro"
 cmdline+=" rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000"
-cmdline+=" init=$ROOT/scripts/guest-init.sh LP_ROOT=$ROOT panic=-1"
+cmdline+=" init=$ROOT/scripts/guest/init.sh LP_ROOT=$ROOT panic=-1"
 # acpi=noirq: PCI interrupts routed by the BIOS's tables, not by ACPI's
 # _PRT method, while ACPI still describes the CPUs.  Under TCG the AML
 # interpreter of a KASAN + lockdep guest took 14 s per virtio link to run

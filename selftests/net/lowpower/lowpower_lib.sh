@@ -229,6 +229,7 @@ lp_background()
 	sleep 1
 	ip netns exec "$ns" "$@" "${LP_FLOWS[@]}" bulk 4 "$svc" "$LP_BULK_PORT" \
 		--connections "$conns" --rate "$rate" >/dev/null &
+	# shellcheck disable=SC2034 # for the scripts that source this
 	LP_BULK=$!
 	sleep 5
 }

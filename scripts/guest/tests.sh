@@ -2,7 +2,7 @@
 # Inside the test VM: run kselftest targets from a staged (writable)
 # selftests tree.  KUnit suites built into the kernel ran at boot.
 #
-# usage: guest-tests.sh SELFTESTS_DIR TARGET...
+# usage: guest/tests.sh SELFTESTS_DIR TARGET...
 # LOWPOWER_PROGS="a.sh b.sh": only these of the targets' TEST_PROGS
 set -euo pipefail
 

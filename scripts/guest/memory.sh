@@ -14,7 +14,7 @@
 # own, hash-threshold or resilient (128 buckets), IPv4 and IPv6, where
 # the cost includes the group.
 #
-# usage: guest-memory.sh COUNT
+# usage: guest/memory.sh COUNT
 # Prints "memory: KIND MODE COUNT BYTES" lines, BYTES per route.
 set -euo pipefail
 

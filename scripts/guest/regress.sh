@@ -3,8 +3,8 @@
 # from a staged (writable) copy of tools/testing/selftests/net, each line
 # of their output prefixed with the script's name.
 #
-# usage: guest-regress.sh NET_SELFTESTS_DIR ROUTE_MAP_OUT [--map-only]
-# (ROUTE_MAP_OUT: where guest-route-map.sh writes its answers;
+# usage: guest/regress.sh NET_SELFTESTS_DIR ROUTE_MAP_OUT [--map-only]
+# (ROUTE_MAP_OUT: where guest/route-map.sh writes its answers;
 # --map-only: only those, none of the upstream selftests)
 set -euo pipefail
 
@@ -14,7 +14,7 @@ case $# in
    only=map ;;
 *) echo "usage: ${0##*/} NET_SELFTESTS_DIR ROUTE_MAP_OUT [--map-only]" >&2; exit 2 ;;
 esac
-map=$(cd "$(dirname "$0")" && pwd)/guest-route-map.sh
+map=$(cd "$(dirname "$0")" && pwd)/route-map.sh
 cd "$1"
 
 # fib_nexthops.sh runs well past 10 minutes in full under emulation: all

@@ -6,7 +6,7 @@
 # namespace stays in lowpower_mode 0 while another one runs mode 1, so the
 # feature's static key is on: the answers must equal the unpatched base's.
 #
-# usage: guest-route-map.sh OUTFILE
+# usage: guest/route-map.sh OUTFILE
 set -euo pipefail
 
 [ $# = 1 ] || { echo "usage: ${0##*/} OUTFILE" >&2; exit 2; }

@@ -25,7 +25,7 @@
 #                    flows (1000, 100000)
 #   rr-v4            TCP request/response, 64 connections (2 x SECONDS)
 #
-# usage: guest-bench.sh ROUNDS SECONDS BENCH_BINARY
+# usage: guest/bench.sh ROUNDS SECONDS BENCH_BINARY
 # Prints "bench: NAME MODE ROUND VALUE" lines (packets or transactions
 # per second of guest time; MODE "-" on the base).
 set -euo pipefail
