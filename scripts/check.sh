@@ -32,7 +32,8 @@ series_lint() {
 
 	shift 2
 	listed=$(series_patches "$dir" | sed 's|.*/||' | sort)
-	present=$(cd "$dir" && find . -maxdepth 1 -name '*.patch' | sed 's|^\./||' | sort)
+	present=$(cd "$dir" && find . -maxdepth 1 -name '*.patch' ! -name '*-cover-letter.patch' |
+		  sed 's|^\./||' | sort)
 	st=0
 	diff=$(diff <(echo "$listed") <(echo "$present")) || st=1
 	result "${prefix}series lists exactly the files in ${dir#"$ROOT/"}/" $st "$diff"
@@ -59,6 +60,53 @@ st=0
 msg=$(STRICT=1 "$ROOT/scripts/apply-series.sh" "$tmp/tree" 2>&1) || st=1
 result "series applies to $BASE_PKG with zero fuzz and offset" $st "$msg"
 
+# the submission form: a cover letter, "[PATCH net-next vN NN/MM]
+# subsystem: summary" subjects, the series file grouped in comments, a
+# .kunitconfig, and no symbol exported to modules that only KUnit tests use
+mapfile -t pl < <(series_patches)
+n=${#pl[@]}
+want_prefix="PATCH net-next v$SERIES_VERSION"
+cover=$(find "$PATCHES" -maxdepth 1 -name '*-cover-letter.patch')
+st=0 msg=""
+if [ -z "$cover" ]; then
+	st=1 msg="no cover letter in patches/"
+elif ! grep -q "^Subject: \[$want_prefix 0*0/$n\] [a-z0-9/_-]*: " "$cover" ||
+     grep -q '\*\*\* \(SUBJECT\|BLURB\) HERE \*\*\*' "$cover"; then
+	st=1 msg="$(grep -m1 '^Subject:' "$cover"): want [$want_prefix 00/$n] and a filled-in blurb"
+fi
+result "cover letter, [$want_prefix 00/$n], filled in" $st "$msg"
+st=0 msg=""
+i=0
+for p in "${pl[@]}"; do
+	i=$((i + 1))
+	subj=$(sed -n '/^Subject: /{N;s/\n / /;s/^Subject: //p;q}' "$p")
+	[[ $subj =~ ^\[$want_prefix\ 0*$i/$n\]\ [a-z0-9/_-]+:\ [a-z] ]] ||
+		{ st=1; msg+="${p##*/}: $subj"$'\n'; }
+done
+result "subjects: [$want_prefix NN/$n] subsystem: summary" $st "${msg%$'\n'}"
+st=0
+awk '/^#/ { g = 1 } /^$/ { g = 0 } /^[^#]/ && NF && !g { bad = 1; print "not under a group comment: " $0 }
+	END { exit bad }' <(sed '1,/^$/d' "$PATCHES/series") >"$tmp/groups" || st=1
+result "series file: every patch under a group comment" $st "$(cat "$tmp/groups")"
+st=0
+grep -q '^+++ b/.*\.kunitconfig$' "${pl[@]}" || st=1
+result "the series adds a .kunitconfig for its KUnit suites" $st
+st=0 msg=""
+while read -r sym; do
+	# (a later patch may have dropped the export again)
+	def=$(grep -rlw --include='*.c' "EXPORT_SYMBOL_GPL($sym)" "$tmp/tree" || true)
+	[ -n "$def" ] || continue
+	users=$(grep -rlw --include='*.c' "$sym" "$tmp/tree" |
+		grep -v -e "^$def\$" -e '_test\.c$' || true)
+	# a header that names it more than once (declaration and an inline
+	# function's body) hands it to every includer
+	inl=$(grep -rhow --include='*.h' "$sym" "$tmp/tree" | wc -l)
+	if [ -z "$users" ] && [ "$inl" -le 1 ]; then
+		st=1 msg+="$sym is exported to modules but only KUnit tests use it (EXPORT_SYMBOL_IF_KUNIT)"$'\n'
+	fi
+done < <(cat "${pl[@]}" | sed -n 's/^+EXPORT_SYMBOL_GPL(\([a-z0-9_]*\));/\1/p' | sort -u)
+result "no test-only symbol exported to modules" $st "${msg%$'\n'}"
+
 # the iproute2 series: the same lint, and zero fuzz and offset against
 # Debian's iproute2 source
 series_lint "$IP2_PATCHES" "iproute2 " --no-tree
@@ -74,7 +122,7 @@ while IFS= read -r f; do
 	st=0
 	msg=$(cd "$ROOT" && shellcheck -x -P "$src/tools/testing/selftests/net" "$f" 2>&1) || st=1
 	result "shellcheck $f" $st "$msg"
-done < <(cd "$ROOT" && { ls scripts/*.sh .ci/run; find selftests -name '*.sh' | sort; })
+done < <(cd "$ROOT" && { ls scripts/*.sh scripts/guest/*.sh .ci/run; find selftests -name '*.sh' | sort; })
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
