@@ -85,8 +85,10 @@ for p in "${pl[@]}"; do
 done
 result "subjects: [$want_prefix NN/$n] subsystem: summary" $st "${msg%$'\n'}"
 st=0
-awk '/^#/ { g = 1 } /^$/ { g = 0 } /^[^#]/ && NF && !g { bad = 1; print "not under a group comment: " $0 }
-	END { exit bad }' <(sed '1,/^$/d' "$PATCHES/series") >"$tmp/groups" || st=1
+# (the leading comment lines are the file's header, not a group)
+awk '!body && /^#/ { next } { body = 1 } /^#/ { g = 1 } /^$/ { g = 0 }
+	/^[^#]/ && NF && !g { bad = 1; print "not under a group comment: " $0 }
+	END { exit bad }' "$PATCHES/series" >"$tmp/groups" || st=1
 result "series file: every patch under a group comment" $st "$(cat "$tmp/groups")"
 st=0
 grep -q '^+++ b/.*\.kunitconfig$' "${pl[@]}" || st=1

@@ -11,6 +11,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# = 2 ] || die "usage: demo-report.sh RAW_DIR OUT_DIR"
+# numbers as the report writes them, whatever the host's locale
+export LC_ALL=C
 raw=$1 out=$2
 res=$raw/results.txt
 [ -s "$res" ] || die "$res missing or empty: the demo VM did not measure"
@@ -199,7 +201,7 @@ for i in "${!m2_shares[@]}"; do
 done
 jittery=B
 [ "$paths" = 2 ] || jittery="B to ${NAMES[paths]}"
-headline="On $paths paths, A calm and $jittery jittery ($(tb jitter_ms) ms of jitter on 5 ms): mode 2 put $m2_jit of $m2_tot new flows on the jittery paths (probe RTT p99 $(f3 "$m2_p99") ms, stdev $(f3 "$m2_sd") ms; mode 0 $(f3 "$m0_p99") and $(f3 "$m0_sd") ms; path A alone $(f3 "$ref_p99") and $(f3 "$ref_sd") ms). Mode 1 put $m1_max of $m1_tot on path $m1_on, the busiest link, and left path $best_path idle $idle1 % of the time in gaps of 100 ms or more (mode 0: $idle0 %). A router forwarding over such paths, in mode 2 with lowpower-prober: stdev $(f3 "$r2_sd") ms against $(f3 "$r0_sd") ms in mode 0 ($(x2 "$r2_sd" "$r0_sd")). $met of $all targets met."
+headline="On $paths paths, A calm and $jittery jittery ($(tb jitter_ms) ms of jitter on 5 ms): mode 2 put $m2_jit of $m2_tot new flows on the jittery paths (probe RTT p99 $(f3 "$m2_p99") ms, stdev $(f3 "$m2_sd") ms; mode 0 $(f3 "$m0_p99") and $(f3 "$m0_sd") ms; path A alone $(f3 "$ref_p99") and $(f3 "$ref_sd") ms). Mode 1 put $m1_max of $m1_tot on path $m1_on$([ "$m1_on" != B ] || echo ", the busiest link"), and left path $best_path idle $idle1 % of the time in gaps of 100 ms or more (mode 0: $idle0 %). A router forwarding over such paths, in mode 2 with lowpower-prober: stdev $(f3 "$r2_sd") ms against $(f3 "$r0_sd") ms in mode 0 ($(x2 "$r2_sd" "$r0_sd")). $met of $all targets met."
 
 # --- tables
 probe_table()

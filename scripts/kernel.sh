@@ -21,6 +21,9 @@ debug)
 	"$ROOT/scripts/build.sh"
 	;;
 plain) build_plain_kernel 0 "$WORK" "$BUILD/obj-plain" ;;
-base) build_plain_kernel 1 "$(base_tree)" "$BUILD/obj-base" ;;
+base)
+	tree=$(base_tree)
+	build_plain_kernel 1 "$tree" "$BUILD/obj-base"
+	;;
 *) die "unknown kernel flavour '$1' (want debug, plain or base)" ;;
 esac

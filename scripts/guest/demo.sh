@@ -34,6 +34,7 @@ out=$1 probes=$2 jitter=$3 paths=$4 cost=$5 nflows=$6 rate=$7 clock=$8
 LP_RTT_PROBE=$9
 # shellcheck source=selftests/net/lowpower/lowpower_lib.sh
 . "${10}"
+[ -n "$LP_PROBER" ] || { echo "${0##*/}: lowpower-prober is not on PATH" >&2; exit 1; }
 C=lpc S=lps H=lph R=lpr
 SVC=198.51.100.1 REF=198.51.100.2 BUSY=198.51.100.3 PORT=7000
 DELAY=5
@@ -241,7 +242,7 @@ progress "step 2: probes per path over time in timeseries.csv"
 # connections at POWER_RATE are all the traffic; tcpdump stamps every packet
 # each path sends.
 stop_power_loops() { kill "$@" 2>/dev/null || true; wait "$@" 2>/dev/null || true; }
-kill "$background" "$busy"
+kill "$background" "$busy" 2>/dev/null || true
 wait "$background" "$busy" 2>/dev/null || true
 for mode in 0 1; do
 	progress "step 3: power proxy, lowpower_mode $mode: short connections only, $POWER_S s captured"
@@ -295,6 +296,6 @@ prober=$!
 sleep 5
 run_probe router-mode2 "$H" "$SVC"
 ip -n "$R" -s nexthop show >"$out/router-nexthop.txt"
-kill "$prober"
+kill "$prober" 2>/dev/null || true
 wait "$prober" || true
 progress "done"
