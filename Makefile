@@ -97,6 +97,10 @@ demo: deps kernel-plain ## the main job: build and boot the patched kernel, show
 clean: ## remove what the builds and boots made: kernel objects, VM logs, tools (not the sources)
 	rm -rf build/obj build/obj-* build/vm build/vm-* build/demo build/prober \
 		build/bench build/bisect build/build-background.log build/ci-*.log
+	if [ -f build/iproute2/src/config.mk ]; then \
+		$(MAKE) -s -C build/iproute2/src clean >/dev/null; \
+		rm -f build/iproute2/*.log; \
+	fi
 
 distclean: ## remove all of build/ (extracted source, work tree, objects)
 	rm -rf build

@@ -59,6 +59,9 @@ done < <(series_patches | xargs sed -n 's|^--- a/||p' | sort -u)
 st=0
 msg=$(STRICT=1 "$ROOT/scripts/apply-series.sh" "$tmp/tree" 2>&1) || st=1
 result "series applies to $BASE_PKG with zero fuzz and offset" $st "$msg"
+st=0
+msg=$(selftests_match "$tmp/tree/tools/testing/selftests" 2>&1) || st=1
+result "selftests/ is the series' ${SELFTEST_TARGETS[*]}" $st "$msg"
 
 # the submission form: a cover letter, "[PATCH net-next vN NN/MM]
 # subsystem: summary" subjects, the series file grouped in comments, a
@@ -122,7 +125,7 @@ result "iproute2 series applies to Debian's iproute2 with zero fuzz and offset" 
 command -v shellcheck >/dev/null || die "shellcheck not found (make deps)"
 while IFS= read -r f; do
 	st=0
-	msg=$(cd "$ROOT" && shellcheck -x -P "$src/tools/testing/selftests/net" "$f" 2>&1) || st=1
+	msg=$(cd "$ROOT" && shellcheck -x -P "SCRIPTDIR:$src/tools/testing/selftests/net" "$f" 2>&1) || st=1
 	result "shellcheck $f" $st "$msg"
 done < <(cd "$ROOT" && { ls scripts/*.sh scripts/guest/*.sh .ci/run; find selftests -name '*.sh' | sort; })
 

@@ -12,7 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 obj=$BUILD/obj-i386
-out=${OUT:-$BUILD/vm-i386}
+out=${VM_OUT:-$BUILD/vm-i386}
 command -v qemu-system-i386 >/dev/null || die "qemu-system-i386 not found (make deps)"
 
 OBJ=$obj KARCH=i386 VM=0 DEBUG=0 TARGETS=none \

@@ -10,6 +10,9 @@ BASE_PKG=linux-source-6.12
 BASE_VERSION=6.12.118
 # the version of the series, in its subjects ("[PATCH net-next v3 01/27]")
 SERIES_VERSION=3
+# the kselftest targets the series adds (tools/testing/selftests/...);
+# selftests/ holds a copy of them, written by scripts/export-patches.sh
+SELFTEST_TARGETS=(net/lowpower net/lowpower_jitter)
 # the iproute2 series, on Debian's iproute2 source (scripts/iproute2.sh)
 IP2_PATCHES=${IP2_PATCHES:-$PATCHES/iproute2}
 # the tree developers edit: the base with the series applied by git am
@@ -134,6 +137,24 @@ for line in open(path).read().split("\n"):
     out.append(line)
 open(path, "w").write("\n".join(out))
 PYEOF
+}
+
+# selftests_match DIR: whether DIR (a tree's tools/testing/selftests) has
+# exactly the files of selftests/ in SELFTEST_TARGETS; prints the
+# difference if not
+selftests_match() {
+	local t st=0
+
+	for t in "${SELFTEST_TARGETS[@]}"; do
+		diff -r "$ROOT/selftests/$t" "$1/$t" || st=1
+	done
+	return $st
+}
+
+# selftests_hash: hash of the files of selftests/
+selftests_hash() {
+	(cd "$ROOT/selftests" && find . -type f | LC_ALL=C sort | xargs sha256sum) |
+		sha256sum | cut -d' ' -f1
 }
 
 # series_hash [DIR]: hash of DIR's (default $PATCHES) series file and the

@@ -1,24 +1,22 @@
 #!/bin/bash
 # Boot the built kernel once and run all tests in it: the KUnit suites
-# built into the kernel (at boot) and the project's kselftests, staged
-# into a writable copy of the tree's selftests; then count the results.
+# built into the kernel (at boot) and the series' kselftests, from a
+# writable copy of the tree's selftests; then count the results.
 #
-# usage: run-tests.sh [TARGET...]   (default: every selftests/ target)
+# usage: run-tests.sh [TARGET...]   (default: every target of the series)
 # LOWPOWER_PROGS="a.sh ...": run only these scripts of the target(s)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-# OUT: the VM run's directory; OBJ (lib.sh) or KERNEL: the kernel to boot
-out=${OUT:-$BUILD/vm}
+# VM_OUT: the VM run's directory; OBJ (lib.sh) or KERNEL: the kernel to boot
+out=${VM_OUT:-$BUILD/vm}
 targets=("$@")
-if [ ${#targets[@]} = 0 ]; then
-	while IFS= read -r mk; do
-		t=${mk#"$ROOT/selftests/"}
-		targets+=("${t%/Makefile}")
-	done < <(find "$ROOT/selftests" -mindepth 2 -name Makefile | sort)
-fi
-[ -d "$WORK/tools/testing/selftests" ] || die "$WORK has no selftests; run scripts/prepare-tree.sh"
+[ ${#targets[@]} -gt 0 ] || targets=("${SELFTEST_TARGETS[@]}")
+for t in "${targets[@]}"; do
+	[ -f "$WORK/tools/testing/selftests/$t/Makefile" ] ||
+		die "$WORK has no selftests target $t; run scripts/prepare-tree.sh"
+done
 
 log "staging selftests (${targets[*]}) in $out/ksft"
 rm -rf "$out/ksft"
@@ -29,7 +27,6 @@ cp -a "$WORK/scripts/subarch.include" "$out/ksft/scripts/"
 mkdir -p "$out/ksft/tools/net" "$out/ksft/Documentation/netlink"
 cp -a "$WORK/tools/net/ynl" "$out/ksft/tools/net/"
 cp -a "$WORK/Documentation/netlink/specs" "$out/ksft/Documentation/netlink/"
-"$ROOT/scripts/install-selftests.sh" "$out/ksft"
 # the path prober and iproute2's ip with the project's series, on the
 # guest's PATH
 mkdir -p "$out/ksft/bin"

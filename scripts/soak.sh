@@ -7,7 +7,7 @@
 #
 # SOAK_S: how long the chaos runs, seconds (default 600, at most 1200:
 # the kselftest timeout of the script is 1500 s).  DEBUG_VM_CPUS: vCPUs
-# (default 2).  OUT: the VM run's directory (default build/vm-soak).
+# (default 2).  VM_OUT: the VM run's directory (default build/vm-soak).
 # Ends with "N passed, N failed".
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -25,7 +25,7 @@ fi
 "$S/step.sh" tree "$S/prepare-tree.sh"
 "$S/step.sh" kernel-debug "$S/kernel.sh" debug
 # KUnit ran in make test's boot of the same kernel
-VM_CPUS=${DEBUG_VM_CPUS:-2} NO_KUNIT=1 OUT=${OUT:-$BUILD/vm-soak} \
+VM_CPUS=${DEBUG_VM_CPUS:-2} NO_KUNIT=1 VM_OUT=${VM_OUT:-$BUILD/vm-soak} \
 	APPEND="kunit.enable=0$([ "$kmemleak" = 0 ] || echo " kmemleak=on")" \
 	TEST_TIMEOUT=$((soak_s + 1800)) \
 	LOWPOWER_PROGS=lowpower_soak.sh LOWPOWER_SOAK_S=$soak_s \

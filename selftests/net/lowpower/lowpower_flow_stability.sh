@@ -12,5 +12,5 @@ LOWPOWER_TOPOS=${LOWPOWER_TOPOS:-"3 1 1 1"}
 LOWPOWER_TESTS=${LOWPOWER_TESTS:-flow_stability}
 # LOWPOWER_FLOW_ROUTES: the route kinds of this test alone
 LOWPOWER_ROUTES=${LOWPOWER_FLOW_ROUTES:-${LOWPOWER_ROUTES:-"legacy group resilient"}}
-# shellcheck source=selftests/net/lowpower/lowpower_multipath.sh
+# shellcheck source=lowpower_multipath.sh
 source "$(dirname "$0")/lowpower_multipath.sh"

@@ -177,7 +177,7 @@ lp_field()
 	done
 }
 
-# The netem ECMP testbed of net/lowpower_jitter and of the project's demo:
+# The netem ECMP testbed of net/lowpower_jitter (and of demos built on it):
 # paths from a client (or router) namespace to a server namespace, veth
 # pairs over 10.0.<i>.0/24 (the sender's end .1, the server's .2), the
 # services on the server's loopback, delays set with netem on the

@@ -59,7 +59,7 @@ ALL_TESTS="
 lib_dir=$(dirname "$0")/..
 # shellcheck source=lib.sh
 source "$lib_dir/lib.sh"
-# shellcheck source=selftests/net/lowpower/lowpower_lib.sh
+# shellcheck source=lowpower_lib.sh
 source "$(dirname "$0")/lowpower_lib.sh"
 FLOWS=(python3 "$(dirname "$0")/lowpower_flows.py")
 
@@ -93,7 +93,8 @@ build_topo()
 	{
 		echo "link add rh1 type veth peer name h1r netns $H1"
 		for i in $(seq "$N"); do
-			echo "link add r$i address 02:00:00:00:0$i:01 type veth peer name h$i netns $H2 address 02:00:00:00:0$i:02"
+			echo "link add r$i address 02:00:00:00:0$i:01 type veth" \
+				"peer name h$i netns $H2 address 02:00:00:00:0$i:02"
 		done
 	} | ip -n "$R" -batch - || return 1
 
@@ -157,8 +158,10 @@ restore_links()
 	done
 	{
 		for i in $(seq "$N"); do
-			echo "neigh replace 10.$i.0.2 lladdr 02:00:00:00:0$i:02 dev r$i nud permanent"
-			echo "neigh replace 2001:db8:1$i::2 lladdr 02:00:00:00:0$i:02 dev r$i nud permanent"
+			echo "neigh replace 10.$i.0.2 lladdr 02:00:00:00:0$i:02" \
+				"dev r$i nud permanent"
+			echo "neigh replace 2001:db8:1$i::2 lladdr 02:00:00:00:0$i:02" \
+				"dev r$i nud permanent"
 		done
 	} | ip -n "$R" -batch - || return 1
 	ip -n "$H2" -batch - <<-EOF || return 1
@@ -182,7 +185,8 @@ add_routes()
 		for i in $(seq "$N"); do
 			nhs+=("$(gw "$f" "$i") r$i ${WEIGHTS[i - 1]}")
 		done
-		lp_route "$R" "$f" "$(dst "$f" | sed 's/1$/0/')/$([ "$f" = 4 ] && echo 24 || echo 64)" \
+		lp_route "$R" "$f" \
+			"$(dst "$f" | sed 's/1$/0/')/$([ "$f" = 4 ] && echo 24 || echo 64)" \
 			"$KIND" $((f * 100)) "${nhs[@]}" || return 1
 	done
 }
@@ -308,7 +312,8 @@ expect_shares()
 		want=$((total * $(eval echo "\${$((i + 1))}") / wsum))
 		if [ $((100 * (c[i] - want))) -gt $((15 * want)) ] ||
 		   [ $((100 * (want - c[i]))) -gt $((15 * want)) ]; then
-			ret_set_ksft_status "$ksft_fail" "link $((i + 1)): $((c[i])) of $total packets, want $want +- 15 %"
+			ret_set_ksft_status "$ksft_fail" \
+				"link $((i + 1)): $((c[i])) of $total packets, want $want +- 15 %"
 		fi
 	done
 }
@@ -362,7 +367,8 @@ metrics_grow()
 				[ "${l:-0}" = 0 ] || load=1
 			done
 			[ "$grown" -ge "$sent" ] ||
-				ret_set_ksft_status "$ksft_fail" "link counters grew by $grown packets, $sent sent"
+				ret_set_ksft_status "$ksft_fail" \
+					"link counters grew by $grown packets, $sent sent"
 			[ "$load" = 1 ] ||
 				ret_set_ksft_status "$ksft_fail" "no link has a load average"
 			log_test "IPv$f $where: per-link metrics count veth traffic ($(topo_desc))"
@@ -373,7 +379,7 @@ metrics_grow()
 
 mode0_spread()
 {
-	local f where flows split
+	local f where flows split msg
 
 	# fixed hash seed and source ports: the same flows every run, so the
 	# 15 % check cannot flake; enough flows that it is a real split
@@ -384,14 +390,15 @@ mode0_spread()
 			RET=0
 			split=$(sent_split "$f" "$where" --flows "$flows" --sport-base 30000)
 			expect_shares "$split" "${WEIGHTS[@]}"
-			log_test "IPv$f $where: mode 0 spreads $flows flows per the weights [$split] ($(topo_desc))"
+			msg="IPv$f $where: mode 0 spreads $flows flows per the weights"
+			log_test "$msg [$split] ($(topo_desc))"
 		done
 	done
 }
 
 mode0_stock_mapping()
 {
-	local f off on cost0
+	local f off on cost0 msg
 
 	lp_defaults
 	for f in 4 6; do
@@ -405,18 +412,22 @@ mode0_stock_mapping()
 		ip netns exec "$AUX" sysctl -qw net.ipv4.lowpower_mode=0
 		lp_defaults
 		[ "$(wc -w <<<"$off")" = 256 ] ||
-			ret_set_ksft_status "$ksft_fail" "route get answered $(wc -w <<<"$off") of 256"
+			ret_set_ksft_status "$ksft_fail" \
+				"route get answered $(wc -w <<<"$off") of 256"
 		[ "$on" = "$off" ] ||
-			ret_set_ksft_status "$ksft_fail" "mode 0 maps flows differently once the static key is on"
+			ret_set_ksft_status "$ksft_fail" \
+				"mode 0 maps flows differently once the static key is on"
 		[ "$cost0" = "$off" ] ||
-			ret_set_ksft_status "$ksft_fail" "mode 1 with cost weight 0 differs from stock"
-		log_test "IPv$f: mode 0 and cost weight 0 map 256 flows exactly like stock ($(topo_desc))"
+			ret_set_ksft_status "$ksft_fail" \
+				"mode 1 with cost weight 0 differs from stock"
+		msg="IPv$f: mode 0 and cost weight 0 map 256 flows exactly like stock"
+		log_test "$msg ($(topo_desc))"
 	done
 }
 
 mode1_light()
 {
-	local f where split share total
+	local f where split share total msg
 
 	for f in 4 6; do
 		for where in local forwarded; do
@@ -426,8 +437,10 @@ mode1_light()
 			split=$(sent_split "$f" "$where" --flows 500 --size 64 --pps 1000)
 			read -r share total <<<"$(top_share "$split")"
 			[ "$share" -ge 90 ] ||
-				ret_set_ksft_status "$ksft_fail" "busiest link has $share % of $total packets"
-			log_test "IPv$f $where: mode 1 puts $share % of light traffic on one nexthop [$split] ($(topo_desc))"
+				ret_set_ksft_status "$ksft_fail" \
+					"busiest link has $share % of $total packets"
+			msg="IPv$f $where: mode 1 puts $share % of light traffic on one nexthop"
+			log_test "$msg [$split] ($(topo_desc))"
 		done
 	done
 	lp_defaults
@@ -435,7 +448,7 @@ mode1_light()
 
 mode1_spill()
 {
-	local f out spill back devs split share
+	local f out spill back devs split share msg
 
 	devs=$(seq -s, -f 'r%g' "$N")
 	for f in 4 6; do
@@ -452,12 +465,18 @@ mode1_spill()
 		spill=$(sed -n 's/^spill_s //p' <<<"$out")
 		back=$(sed -n 's/^back_s //p' <<<"$out")
 		if [ -z "$spill" ] || [ "$spill" = -1.0 ]; then
-			ret_set_ksft_status "$ksft_fail" "heavy traffic never spilled: $(grep heavy <<<"$out" | tail -n 3 | xargs)"
+			msg="heavy traffic never spilled: "
+			msg+=$(grep heavy <<<"$out" | tail -n 3 | xargs)
+			ret_set_ksft_status "$ksft_fail" "$msg"
 		fi
 		if [ -z "$back" ] || [ "$back" = -1.0 ]; then
-			ret_set_ksft_status "$ksft_fail" "light traffic never came back to one link: $(grep light <<<"$out" | tail -n 3 | xargs)"
+			msg="light traffic never came back to one link: "
+			msg+=$(grep light <<<"$out" | tail -n 3 | xargs)
+			ret_set_ksft_status "$ksft_fail" "$msg"
 		fi
-		log_test "IPv$f local: mode 1 spills under load after ${spill:-?} s, back on one nexthop ${back:-?} s after it ($(topo_desc))"
+		msg="IPv$f local: mode 1 spills under load after ${spill:-?} s,"
+		msg+=" back on one nexthop ${back:-?} s after it ($(topo_desc))"
+		log_test "$msg"
 
 		# forwarded: heavy flows from H1 must use more than one link;
 		# paced over 1.3 s, so that epochs pass while they arrive
@@ -466,7 +485,8 @@ mode1_spill()
 			--pps 2000)
 		read -r share _ <<<"$(top_share "$split")"
 		[ "$share" -le 90 ] ||
-			ret_set_ksft_status "$ksft_fail" "busiest link kept $share % under heavy forwarded load [$split]"
+			ret_set_ksft_status "$ksft_fail" \
+				"busiest link kept $share % under heavy forwarded load [$split]"
 		log_test "IPv$f forwarded: mode 1 spills heavy traffic [$split] ($(topo_desc))"
 	done
 	lp_defaults
@@ -486,7 +506,7 @@ prefix_dst()
 # on H2
 prefixes_add()
 {
-	local f i a b
+	local f i a b net len
 
 	for i in $(seq "$PREFIXES"); do
 		echo "address add $(prefix_dst 4 "$i")/32 dev lo"
@@ -496,19 +516,24 @@ prefixes_add()
 		for i in $(seq "$PREFIXES"); do
 			a=1 b=2
 			[ $((i % 2)) = 1 ] || { a=2 b=1; }
-			echo "route replace $(prefix_dst "$f" "$i" | sed 's/1$/0/')/$([ "$f" = 4 ] && echo 24 || echo 64)" \
-				"nexthop via $(gw "$f" "$a") dev r$a nexthop via $(gw "$f" "$b") dev r$b"
+			net=$(prefix_dst "$f" "$i" | sed 's/1$/0/')
+			len=$([ "$f" = 4 ] && echo 24 || echo 64)
+			echo "route replace $net/$len" \
+				"nexthop via $(gw "$f" "$a") dev r$a" \
+				"nexthop via $(gw "$f" "$b") dev r$b"
 		done | ip -n "$R" -"$f" -batch - || return 1
 	done
 }
 
 prefixes_del()
 {
-	local f i
+	local f i net len
 
 	for f in 4 6; do
 		for i in $(seq "$PREFIXES"); do
-			echo "route del $(prefix_dst "$f" "$i" | sed 's/1$/0/')/$([ "$f" = 4 ] && echo 24 || echo 64)"
+			net=$(prefix_dst "$f" "$i" | sed 's/1$/0/')
+			len=$([ "$f" = 4 ] && echo 24 || echo 64)
+			echo "route del $net/$len"
 		done | ip -n "$R" -"$f" -batch - || return 1
 	done
 	for i in $(seq "$PREFIXES"); do
@@ -537,7 +562,7 @@ prefixes_send()
 
 prefixes_light()
 {
-	local f where before after split share total
+	local f where before after split share total msg
 
 	prefixes_add || { RET=$ksft_fail; log_test "cannot add the prefixes"; return; }
 	for f in 4 6; do
@@ -552,10 +577,14 @@ prefixes_light()
 			split=$(sub_counts "$before" "$after")
 			read -r share total <<<"$(top_share "$split")"
 			[ "$total" -ge $((PREFIXES * 20)) ] ||
-				ret_set_ksft_status "$ksft_fail" "$total of $((PREFIXES * 20)) packets left R"
+				ret_set_ksft_status "$ksft_fail" \
+					"$total of $((PREFIXES * 20)) packets left R"
 			[ "$share" -ge 90 ] ||
-				ret_set_ksft_status "$ksft_fail" "busiest link has $share % of $total packets"
-			log_test "IPv$f $where: mode 1 puts $share % of $PREFIXES prefixes' light traffic on one link, nexthops in alternating order [$split]"
+				ret_set_ksft_status "$ksft_fail" \
+					"busiest link has $share % of $total packets"
+			msg="IPv$f $where: mode 1 puts $share % of $PREFIXES prefixes'"
+			msg+=" light traffic on one link, nexthops in alternating order"
+			log_test "$msg [$split]"
 		done
 	done
 	lp_defaults
@@ -564,7 +593,7 @@ prefixes_light()
 
 prefixes_spill()
 {
-	local f before after split total second
+	local f before after split total second msg
 
 	prefixes_add || { RET=$ksft_fail; log_test "cannot add the prefixes"; return; }
 	for f in 4 6; do
@@ -583,10 +612,15 @@ prefixes_spill()
 		read -r _ total <<<"$(top_share "$split")"
 		second=$(awk '{ print ($1 < $2 ? $1 : $2) }' <<<"$split")
 		[ "$total" -ge $((PREFIXES * 60)) ] ||
-			ret_set_ksft_status "$ksft_fail" "$total of $((PREFIXES * 60)) packets left R"
+			ret_set_ksft_status "$ksft_fail" \
+				"$total of $((PREFIXES * 60)) packets left R"
 		[ $((100 * second)) -ge $((25 * total)) ] ||
-			ret_set_ksft_status "$ksft_fail" "the second link carried $second of $total packets, want >= 25 %"
-		log_test "IPv$f local: $PREFIXES prefixes at 0.6 x the spill threshold each spill together, second link $((100 * second / (total > 0 ? total : 1))) % [$split]"
+			ret_set_ksft_status "$ksft_fail" \
+				"the second link carried $second of $total packets, want >= 25 %"
+		msg="IPv$f local: $PREFIXES prefixes at 0.6 x the spill threshold"
+		msg+=" each spill together, second link"
+		msg+=" $((100 * second / (total > 0 ? total : 1))) % [$split]"
+		log_test "$msg"
 	done
 	lp_defaults
 	prefixes_del
@@ -700,7 +734,7 @@ flows_moved()
 
 flow_stability()
 {
-	local f moved lmoved reorder0 reorder1 spill what n
+	local f moved lmoved reorder0 reorder1 spill what n msg
 
 	for f in 4 6; do
 		RET=0
@@ -709,16 +743,23 @@ flow_stability()
 		for what in "forwarded $moved" "local $lmoved"; do
 			read -r what n <<<"$what"
 			if [ "$n" -ge 100 ]; then
-				ret_set_ksft_status "$ksft_fail" "$((n / 100)) of 8 $what flows sent nothing"
+				ret_set_ksft_status "$ksft_fail" \
+					"$((n / 100)) of 8 $what flows sent nothing"
 			elif [ "$n" -gt 0 ]; then
 				ret_set_ksft_status "$ksft_fail" "$n of 8 $what flows changed path"
 			fi
 		done
 		[ "$spill" -gt 100 ] ||
-			ret_set_ksft_status "$ksft_fail" "the burst did not spill onto r3 ($spill packets)"
+			ret_set_ksft_status "$ksft_fail" \
+				"the burst did not spill onto r3 ($spill packets)"
 		[ "$reorder1" -le "$reorder0" ] ||
-			ret_set_ksft_status "$ksft_fail" "TCP reorder events: $reorder1 in mode 1, $reorder0 in mode 0"
-		log_test "IPv$f: 8 forwarded and 8 local TCP flows keep their path in mode 1 through spill ($spill packets on r3), route churn$([ "$f" = 4 ] && echo ", a failed neighbour"); reorder events $reorder1 (mode 0: $reorder0) ($(topo_desc))"
+			ret_set_ksft_status "$ksft_fail" \
+				"TCP reorder events: $reorder1 in mode 1, $reorder0 in mode 0"
+		msg="IPv$f: 8 forwarded and 8 local TCP flows keep their path in mode 1"
+		msg+=" through spill ($spill packets on r3), route churn"
+		msg+="$([ "$f" = 4 ] && echo ", a failed neighbour")"
+		msg+="; reorder events $reorder1 (mode 0: $reorder0) ($(topo_desc))"
+		log_test "$msg"
 	done
 }
 
@@ -735,7 +776,7 @@ set_link_state()
 
 down_never_chosen()
 {
-	local f kind mode map i
+	local f kind mode map i msg
 
 	r_sysctl net.ipv4.conf.all.ignore_routes_with_linkdown=1 \
 		net.ipv6.conf.all.ignore_routes_with_linkdown=1
@@ -755,14 +796,19 @@ down_never_chosen()
 			for f in 4 6; do
 				map=$(route_map "$f" 64)
 				[ "$(wc -w <<<"$map")" = 64 ] ||
-					ret_set_ksft_status "$ksft_fail" "IPv$f: route get answered $(wc -w <<<"$map") of 64"
-				! grep -qw r1 <<<"$map" ||
-					ret_set_ksft_status "$ksft_fail" "IPv$f: $(grep -ow r1 <<<"$map" | wc -l) flows on the $kind nexthop"
+					ret_set_ksft_status "$ksft_fail" \
+						"IPv$f: route get answered $(wc -w <<<"$map") of 64"
+				! grep -qw r1 <<<"$map" || {
+					msg="IPv$f: $(grep -ow r1 <<<"$map" | wc -l) flows"
+					msg+=" on the $kind nexthop"
+					ret_set_ksft_status "$ksft_fail" "$msg"
+				}
 			done
 			set_link_state "$kind" up
 			restore_links ||
 				ret_set_ksft_status "$ksft_fail" "cannot restore the links"
-			log_test "mode $mode: a $kind nexthop is never chosen, IPv4 and IPv6 ($(topo_desc))"
+			msg="mode $mode: a $kind nexthop is never chosen, IPv4 and IPv6"
+			log_test "$msg ($(topo_desc))"
 		done
 	done
 
@@ -776,8 +822,11 @@ down_never_chosen()
 		done
 		for f in 4 6; do
 			map=$(route_map "$f" 64)
-			[ "$(grep -ow "r$N" <<<"$map" | wc -l)" = 64 ] ||
-				ret_set_ksft_status "$ksft_fail" "IPv$f: flows not all on r$N: $(sort <<<"${map// /$'\n'}" | uniq -c | xargs)"
+			[ "$(grep -ow "r$N" <<<"$map" | wc -l)" = 64 ] || {
+				msg="IPv$f: flows not all on r$N: "
+				msg+=$(sort <<<"${map// /$'\n'}" | uniq -c | xargs)
+				ret_set_ksft_status "$ksft_fail" "$msg"
+			}
 		done
 		restore_links ||
 			ret_set_ksft_status "$ksft_fail" "cannot restore the links"
@@ -790,7 +839,7 @@ down_never_chosen()
 
 tcp_keeps_path()
 {
-	local f before after split share total sinkpid port=5001 i
+	local f before after split share total sinkpid port=5001 i msg
 
 	for f in 4 6; do
 		RET=0
@@ -820,8 +869,11 @@ tcp_keeps_path()
 		[ "$total" -ge 100 ] ||
 			ret_set_ksft_status "$ksft_fail" "only $total packets sent"
 		[ "$share" -ge 99 ] ||
-			ret_set_ksft_status "$ksft_fail" "the connection used several links [$split]"
-		log_test "IPv$f: a TCP connection keeps its nexthop across epochs and mode switches [$split] ($(topo_desc))"
+			ret_set_ksft_status "$ksft_fail" \
+				"the connection used several links [$split]"
+		msg="IPv$f: a TCP connection keeps its nexthop across epochs and mode"
+		msg+=" switches [$split] ($(topo_desc))"
+		log_test "$msg"
 		port=$((port + 1))
 	done
 	lp_defaults
@@ -900,12 +952,12 @@ policy_refused()
 
 group_policy()
 {
-	local f off map split share total pol out
+	local f off map split share total pol out msg
 	local -a req
 
 	[ "$KIND" != legacy ] || return 0
 	if ! ip nexthop help 2>&1 | grep -q lowpower; then
-		log_test_skip "group policy" "ip without the project's iproute2 series"
+		log_test_skip "group policy" "ip without lowpower support"
 		return
 	fi
 	lp_defaults
@@ -918,24 +970,32 @@ group_policy()
 		lp_mode 1
 		map=$(route_map "$f" 256)
 		[ "$map" = "$off" ] ||
-			ret_set_ksft_status "$ksft_fail" "a group in mode 0 maps flows unlike stock in a mode-1 namespace"
+			ret_set_ksft_status "$ksft_fail" \
+				"a group in mode 0 maps flows unlike stock in a mode-1 namespace"
 		# mode 1 of its own in a namespace in mode 0: consolidates
 		lp_mode 0
 		grp_replace "$f" lowpower mode consolidate spill 50000 ||
 			ret_set_ksft_status "$ksft_fail" "cannot set the group's mode 1"
 		pol=$(grp_policy "$f")
 		[ "$pol" = "1 50000" ] ||
-			ret_set_ksft_status "$ksft_fail" "policy read back as '$pol', want '1 50000'"
+			ret_set_ksft_status "$ksft_fail" \
+				"policy read back as '$pol', want '1 50000'"
 		split=$(sent_split "$f" local --flows 500 --size 64 --pps 1000)
 		read -r share total <<<"$(top_share "$split")"
-		[ "$share" -ge 90 ] ||
-			ret_set_ksft_status "$ksft_fail" "mode 1 group in a mode-0 namespace: busiest link has $share % of $total packets [$split]"
+		[ "$share" -ge 90 ] || {
+			msg="mode 1 group in a mode-0 namespace: busiest link has"
+			msg+=" $share % of $total packets [$split]"
+			ret_set_ksft_status "$ksft_fail" "$msg"
+		}
 		# a replace without a policy keeps it
 		grp_replace "$f"
 		pol=$(grp_policy "$f")
 		[ "$pol" = "1 50000" ] ||
 			ret_set_ksft_status "$ksft_fail" "a replace without a policy left '$pol'"
-		log_test "IPv$f group policy: mode 0 maps like stock in a mode-1 namespace, mode 1 puts $share % on one link in a mode-0 one [$split] ($(topo_desc))"
+		msg="IPv$f group policy: mode 0 maps like stock in a mode-1 namespace,"
+		msg+=" mode 1 puts $share % on one link in a mode-0 one"
+		msg+=" [$split] ($(topo_desc))"
+		log_test "$msg"
 	done
 
 	RET=0
@@ -955,13 +1015,16 @@ group_policy()
 	pol=$(grp_policy "$f")
 	[ "$pol" = "1 50000" ] ||
 		ret_set_ksft_status "$ksft_fail" "refused requests changed the policy to '$pol'"
-	log_test "group policy: out-of-range values, a single nexthop and an unprivileged user are refused with a message ($(topo_desc))"
+	msg="group policy: out-of-range values, a single nexthop and an"
+	msg+=" unprivileged user are refused with a message ($(topo_desc))"
+	log_test "$msg"
 
 	# every namespace in mode 0: the groups' own mode 1 holds the static
 	# key on, giving the policy back lets it go
 	RET=0
 	key_counts ||
-		ret_set_ksft_status "$ksft_fail" "R's links count nothing while its groups run mode 1"
+		ret_set_ksft_status "$ksft_fail" \
+			"R's links count nothing while its groups run mode 1"
 	grp_replace 4 lowpower
 	grp_replace 6 lowpower
 	pol=$(grp_policy 4)
@@ -969,13 +1032,15 @@ group_policy()
 		ret_set_ksft_status "$ksft_fail" "'lowpower' alone left the policy '$pol'"
 	! key_counts ||
 		ret_set_ksft_status "$ksft_fail" "the static key is still on with no mode anywhere"
-	log_test "group policy: a group's own mode holds the static key on, and lets it go ($(topo_desc))"
+	msg="group policy: a group's own mode holds the static key on,"
+	msg+=" and lets it go ($(topo_desc))"
+	log_test "$msg"
 	lp_defaults
 }
 
 switch_under_traffic()
 {
-	local pids=() i f before after split total rx0 rx1 cpus=0
+	local pids=() i f before after split total rx0 rx1 cpus=0 msg
 
 	RET=0
 	lp_defaults
@@ -983,11 +1048,11 @@ switch_under_traffic()
 	# per-CPU counters, folds and weight updates run concurrently
 	rx0=$(net_rx)
 	for f in 4 6; do
-		on_cpu "$cpus" ip netns exec "$H1" "${FLOWS[@]}" udp "$f" "$(dst "$f")" "$PORT" \
-			--flows 400 --packets 10 --size 1000 --keep-going >/dev/null &
+		on_cpu "$cpus" ip netns exec "$H1" "${FLOWS[@]}" udp "$f" "$(dst "$f")" \
+			"$PORT" --flows 400 --packets 10 --size 1000 --keep-going >/dev/null &
 		pids+=($!)
-		on_cpu $((cpus + 1)) ip netns exec "$R" "${FLOWS[@]}" udp "$f" "$(dst "$f")" "$PORT" \
-			--flows 400 --packets 10 --size 1000 --keep-going >/dev/null &
+		on_cpu $((cpus + 1)) ip netns exec "$R" "${FLOWS[@]}" udp "$f" "$(dst "$f")" \
+			"$PORT" --flows 400 --packets 10 --size 1000 --keep-going >/dev/null &
 		pids+=($!)
 		cpus=$((cpus + 2))
 	done
@@ -1016,7 +1081,8 @@ switch_under_traffic()
 	fi
 	for i in $cpus; do
 		[ "$i" -gt 0 ] ||
-			ret_set_ksft_status "$ksft_fail" "a CPU handled no traffic: NET_RX per CPU [$cpus]"
+			ret_set_ksft_status "$ksft_fail" \
+				"a CPU handled no traffic: NET_RX per CPU [$cpus]"
 	done
 	restore_links || ret_set_ksft_status "$ksft_fail" "cannot restore the links"
 	lp_defaults
@@ -1031,7 +1097,9 @@ switch_under_traffic()
 	[ "$total" -ge 100 ] ||
 		ret_set_ksft_status "$ksft_fail" "$total of 100 packets left R afterwards"
 	lp_defaults
-	log_test "switching modes and knobs, flapping links, replacing routes under traffic on $(nproc) CPUs, NET_RX per CPU [$cpus] ($(topo_desc))"
+	msg="switching modes and knobs, flapping links, replacing routes under"
+	msg+=" traffic on $(nproc) CPUs, NET_RX per CPU [$cpus] ($(topo_desc))"
+	log_test "$msg"
 }
 
 if [ ! -e /proc/sys/net/ipv4/lowpower_mode ]; then

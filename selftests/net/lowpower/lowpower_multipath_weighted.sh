@@ -8,5 +8,5 @@
 # topology gets the whole per-script timeout.
 
 LOWPOWER_TOPOS=${LOWPOWER_TOPOS:-"4 1 2 3 4"}
-# shellcheck source=selftests/net/lowpower/lowpower_multipath.sh
+# shellcheck source=lowpower_multipath.sh
 source "$(dirname "$0")/lowpower_multipath.sh"

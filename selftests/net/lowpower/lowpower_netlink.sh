@@ -14,7 +14,7 @@
 # - feeding needs CAP_NET_ADMIN; a namespace sees only its own links;
 # - the prober probes every nexthop of a route and of a group and feeds
 #   them, and refuses bad input with a message and a non-zero status;
-# - "ip -s nexthop" (iproute2 with the project's patches/iproute2) shows
+# - "ip -s nexthop" (an iproute2 with lowpower support) shows
 #   the lowpower state of a group's members: the link metrics the family
 #   reports and the effective weights, only with the dump flag and only
 #   for groups; any user may read them;
@@ -41,7 +41,7 @@ ALL_TESTS="
 lib_dir=$(dirname "$0")/..
 # shellcheck source=lib.sh
 source "$lib_dir/lib.sh"
-# shellcheck source=selftests/net/lowpower/lowpower_lib.sh
+# shellcheck source=lowpower_lib.sh
 source "$(dirname "$0")/lowpower_lib.sh"
 
 SVC4=198.51.100.1
@@ -95,7 +95,8 @@ dump_links()
 		ret_set_ksft_status "$ksft_fail" "the dump failed: $links"
 	n=$(jq length <<<"$links")
 	[ "$n" = 4 ] ||
-		ret_set_ksft_status "$ksft_fail" "$n links, want 4 (2 gateways x 2 families, shared by 3 routes)"
+		ret_set_ksft_status "$ksft_fail" \
+			"$n links, want 4 (2 gateways x 2 families, shared by 3 routes)"
 	n=$(jq '[.[] | select(.["tx-packets"] != null and .load != null and
 			      .jitter != null and .["probe-samples"] != null)]
 		| length' <<<"$links")
@@ -127,7 +128,7 @@ get_link()
 
 probe_feed()
 {
-	local s0 l0 j0 s1 l1 j1 jitter link
+	local s0 l0 j0 s1 l1 j1 jitter link msg
 
 	RET=0
 	# the samples must not age out while the slow client runs
@@ -136,20 +137,26 @@ probe_feed()
 		"$(lp_link "$A" a1 10.0.1.2)" probe-samples probe-lost jitter-samples)
 	# jitter 0 and 1024 (10 ms off a 10 ms srtt); 3 losses at the cap
 	# (2048): a mean of (0 + 1024 + 3 x 2048) / 5
-	if ! lp_ynl "$A" --do link-probe --json \
-		"$(probe_json a1 10.0.1.2 '"srtt-us": 10000, "rtt-us": [10000, 20000], "lost": 3')" >/dev/null; then
+	if ! lp_ynl "$A" --do link-probe --json "$(probe_json a1 10.0.1.2 \
+		'"srtt-us": 10000, "rtt-us": [10000, 20000], "lost": 3')" \
+		>/dev/null; then
 		ret_set_ksft_status "$ksft_fail" "feeding failed"
 	fi
 	sleep 0.2
 	link=$(lp_link "$A" a1 10.0.1.2)
 	{ read -r s1; read -r l1; read -r j1; read -r jitter; } < <(lp_field \
 		"$link" probe-samples probe-lost jitter-samples jitter)
-	[ "$((s1 - s0)):$((l1 - l0)):$((j1 - j0))" = 2:3:5 ] ||
-		ret_set_ksft_status "$ksft_fail" "probe samples +$((s1 - s0)) (want 2), lost +$((l1 - l0)) (3), jitter samples +$((j1 - j0)) (5)"
+	[ "$((s1 - s0)):$((l1 - l0)):$((j1 - j0))" = 2:3:5 ] || {
+		msg="probe samples +$((s1 - s0)) (want 2), lost +$((l1 - l0)) (3),"
+		msg+=" jitter samples +$((j1 - j0)) (5)"
+		ret_set_ksft_status "$ksft_fail" "$msg"
+	}
 	[ "$jitter" = 1433 ] ||
 		ret_set_ksft_status "$ksft_fail" "link jitter $jitter, want 1433: $link"
 	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_jitter_age_ms=3000
-	log_test "probe: 2 samples and 3 losses counted; the link's jitter is their mean ($jitter/1024)"
+	msg="probe: 2 samples and 3 losses counted; the link's jitter is their"
+	msg+=" mean ($jitter/1024)"
+	log_test "$msg"
 }
 
 # bad_request DESC REQUEST PATTERN: a link-probe REQUEST fails with PATTERN
@@ -166,7 +173,7 @@ bad_request()
 
 probe_bad()
 {
-	local before after gw
+	local before after gw rtts msg
 
 	RET=0
 	before=$(lp_field "$(lp_link "$A" a1 10.0.1.2)" probe-samples probe-lost jitter-samples)
@@ -178,15 +185,17 @@ probe_bad()
 		"integer out of range"
 	bad_request "1025 lost" "$(probe_json a1 10.0.1.2 '"lost": 1025')" \
 		"integer out of range"
+	rtts=$(seq -s , 1025 | sed 's/[0-9]\+/1000/g')
 	bad_request "1025 samples" \
-		"$(probe_json a1 10.0.1.2 "\"srtt-us\": 1000, \"rtt-us\": [$(seq -s , 1025 | sed 's/[0-9]\+/1000/g')]")" \
+		"$(probe_json a1 10.0.1.2 "\"srtt-us\": 1000, \"rtt-us\": [$rtts]")" \
 		"More RTT samples than one message may carry"
 	bad_request "samples without srtt" "$(probe_json a1 10.0.1.2 '"rtt-us": [1000]')" \
 		"Invalid argument"
 	bad_request "nothing to feed" "$(probe_json a1 10.0.1.2)" \
 		"No RTT sample and no lost probe"
 	bad_request "two gateways" \
-		"$(probe_json a1 10.0.1.2 '"gateway-ipv6": "fd000001000000000000000000000002", "lost": 1')" \
+		"$(probe_json a1 10.0.1.2 \
+			'"gateway-ipv6": "fd000001000000000000000000000002", "lost": 1')" \
 		"A link has one gateway"
 	bad_request "unknown link" "$(probe_json a1 10.0.2.2 '"lost": 1')" \
 		"No multipath nexthop sends through this device and gateway"
@@ -194,8 +203,11 @@ probe_bad()
 	bad_request "ifindex 0" "{\"ifindex\": 0, \"gateway-ipv4\": $gw, \"lost\": 1}" \
 		"integer out of range"
 	after=$(lp_field "$(lp_link "$A" a1 10.0.1.2)" probe-samples probe-lost jitter-samples)
-	[ "$after" = "$before" ] ||
-		ret_set_ksft_status "$ksft_fail" "bad requests counted: probe samples, lost, jitter samples ${before//$'\n'/ } -> ${after//$'\n'/ }"
+	[ "$after" = "$before" ] || {
+		msg="bad requests counted: probe samples, lost, jitter samples"
+		msg+=" ${before//$'\n'/ } -> ${after//$'\n'/ }"
+		ret_set_ksft_status "$ksft_fail" "$msg"
+	}
 	log_test "probe: bad requests are refused with a message and count nothing"
 }
 
@@ -221,7 +233,8 @@ unprivileged()
 		ret_set_ksft_status "$ksft_fail" "unprivileged prober: $out"
 	after=$(lp_field "$(lp_link "$A" a1 10.0.1.2)" probe-samples probe-lost)
 	[ "$after" = "$before" ] ||
-		ret_set_ksft_status "$ksft_fail" "probe samples and lost ${before//$'\n'/ } -> ${after//$'\n'/ }"
+		ret_set_ksft_status "$ksft_fail" \
+			"probe samples and lost ${before//$'\n'/ } -> ${after//$'\n'/ }"
 	log_test "unprivileged: may read the links, may not feed them (ynl, prober)"
 }
 
@@ -254,11 +267,13 @@ prober_feeds()
 		read -r dev gw <<<"$link"
 		n=$(lp_field "$(lp_link "$A" "$dev" "$gw")" probe-samples)
 		[ $((n - before[i])) -ge 8 ] ||
-			ret_set_ksft_status "$ksft_fail" "$dev via $gw: $((n - before[i])) samples from 10 rounds"
+			ret_set_ksft_status "$ksft_fail" \
+				"$dev via $gw: $((n - before[i])) samples from 10 rounds"
 		i=$((i + 1))
 	done
 	[ "$(grep -c "probing " <<<"$out")" = 4 ] ||
-		ret_set_ksft_status "$ksft_fail" "the route, the IPv6 route and the group make 4 paths: $out"
+		ret_set_ksft_status "$ksft_fail" \
+			"the route, the IPv6 route and the group make 4 paths: $out"
 	log_test "prober: each of 4 links of 2 routes and a group fed from 10 rounds"
 }
 
@@ -299,7 +314,7 @@ nh_json()
 	ip -n "$ns" -j "$@"
 }
 
-# ip_shows_lowpower: whether ip is iproute2 with the project's series
+# ip_shows_lowpower: whether ip is an iproute2 with lowpower support
 ip_shows_lowpower()
 {
 	grep -qa eff_weight "$(command -v ip)"
@@ -311,7 +326,7 @@ nexthop_flag()
 
 	RET=0
 	if ! ip_shows_lowpower; then
-		log_test_skip "nexthop dump flag" "ip without the project's iproute2 series"
+		log_test_skip "nexthop dump flag" "ip without lowpower support"
 		return
 	fi
 	# without the flag (ip without -s) the messages are the stock ones
@@ -325,12 +340,14 @@ nexthop_flag()
 	out=$(nh_json "$A" -s nexthop show)
 	n=$(jq -c '[.[] | select(has("lowpower")) | .id]' <<<"$out")
 	[ "$n" = "[10]" ] ||
-		ret_set_ksft_status "$ksft_fail" "lowpower state for nexthops $n, want the group 10 only: $out"
+		ret_set_ksft_status "$ksft_fail" \
+			"lowpower state for nexthops $n, want the group 10 only: $out"
 	n=$(jq -c '[.[] | select(.id == 10) | .lowpower[] |
 		    select(.load != null and .load_dev != null and
 			   .jitter != null and .eff_weight != null) | .id]' <<<"$out")
 	[ "$n" = "[11,12]" ] ||
-		ret_set_ksft_status "$ksft_fail" "members with metrics and weights $n, want [11,12]: $out"
+		ret_set_ksft_status "$ksft_fail" \
+			"members with metrics and weights $n, want [11,12]: $out"
 	n=$(jq '[.[] | select(.id == 10) | .lowpower[] | .eff_weight] | add' <<<"$out")
 	[ "${n:-0}" -gt 0 ] ||
 		ret_set_ksft_status "$ksft_fail" "no member has an effective weight in mode 2: $out"
@@ -338,19 +355,21 @@ nexthop_flag()
 	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_mode=0
 	out=$(nh_json "$A" -s nexthop get id 10)
 	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_mode=2
-	n=$(jq -c '[.[0].lowpower[] | select(.load != null and .eff_weight == null) | .id]' <<<"$out")
+	n=$(jq -c '[.[0].lowpower[] | select(.load != null and .eff_weight == null) | .id]' \
+		<<<"$out")
 	[ "$n" = "[11,12]" ] ||
-		ret_set_ksft_status "$ksft_fail" "mode 0: members with metrics and no weight $n, want [11,12]: $out"
+		ret_set_ksft_status "$ksft_fail" \
+			"mode 0: members with metrics and no weight $n, want [11,12]: $out"
 	log_test "nexthop dump flag: lowpower state of the group's members only with it"
 }
 
 nexthop_metrics()
 {
-	local out jitter want text
+	local out jitter want text re
 
 	RET=0
 	if ! ip_shows_lowpower; then
-		log_test_skip "nexthop metrics" "ip without the project's iproute2 series"
+		log_test_skip "nexthop metrics" "ip without lowpower support"
 		return
 	fi
 	# a known jitter on a1's link: 2 losses at the cap, 2048 (see
@@ -363,11 +382,14 @@ nexthop_metrics()
 	out=$(nh_json "$A" -s nexthop get id 10)
 	jitter=$(jq '.[0].lowpower[] | select(.id == 11) | .jitter' <<<"$out")
 	if [ "$jitter" != "$want" ] || [ "${want:-0}" -le 0 ]; then
-		ret_set_ksft_status "$ksft_fail" "member 11's jitter $jitter, the link's $want: $out"
+		ret_set_ksft_status "$ksft_fail" \
+			"member 11's jitter $jitter, the link's $want: $out"
 	fi
 	# the same for any user, in text too
 	text=$(ip netns exec "$A" "${LP_NOBODY[@]}" ip -s nexthop get id 10 2>&1)
-	grep -qE "^ +id 11 eff_weight [0-9]+( active)? load [0-9]+ load_dev [0-9]+ jitter [0-9]+\.[0-9]%" <<<"$text" ||
+	re="^ +id 11 eff_weight [0-9]+( active)? load [0-9]+ load_dev [0-9]+"
+	re+=" jitter [0-9]+\.[0-9]%"
+	grep -qE "$re" <<<"$text" ||
 		ret_set_ksft_status "$ksft_fail" "unprivileged ip -s nexthop get: $text"
 	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_jitter_age_ms=3000
 	log_test "nexthop metrics: a member shows its link's jitter ($jitter/1024), to any user"
@@ -375,7 +397,7 @@ nexthop_metrics()
 
 weight_trace()
 {
-	local tr=/sys/kernel/tracing ev netns i1 i2 out bad
+	local tr=/sys/kernel/tracing ev netns i1 i2 out bad msg
 
 	RET=0
 	mountpoint -q "$tr" || mount -t tracefs nodev "$tr" 2>/dev/null
@@ -396,13 +418,18 @@ weight_trace()
 	echo 0 >"$ev/enable"
 	out=$(grep "lowpower_weight: netns=$netns " "$tr/trace")
 	ip netns exec "$A" sysctl -qw net.ipv4.lowpower_mode=2
-	grep -qE "ifindex=($i1 gw4=10\.0\.1\.2|$i2 gw4=10\.0\.2\.2) .* state=(active|standby)$" <<<"$out" ||
-		ret_set_ksft_status "$ksft_fail" "no mode-1 weight change of a1 or a2 traced: ${out:-nothing}"
+	grep -qE "ifindex=($i1 gw4=10\.0\.1\.2|$i2 gw4=10\.0\.2\.2) .* state=(active|standby)$" \
+		<<<"$out" ||
+		ret_set_ksft_status "$ksft_fail" \
+			"no mode-1 weight change of a1 or a2 traced: ${out:-nothing}"
 	# a standby nexthop gets weight 0, an active one more
-	bad=$(grep -E "eff=[0-9]+->[1-9][0-9]* state=standby$|eff=[0-9]+->0 state=active$" <<<"$out")
+	bad=$(grep -E "eff=[0-9]+->[1-9][0-9]* state=standby$|eff=[0-9]+->0 state=active$" \
+		<<<"$out")
 	[ -z "$bad" ] ||
 		ret_set_ksft_status "$ksft_fail" "weight and reason disagree: $bad"
-	log_test "tracepoint: mode 1's weight changes traced with device, gateway and reason ($(grep -c . <<<"$out") events)"
+	msg="tracepoint: mode 1's weight changes traced with device, gateway"
+	msg+=" and reason ($(grep -c . <<<"$out") events)"
+	log_test "$msg"
 }
 
 if [ ! -e /proc/sys/net/ipv4/lowpower_mode ]; then

@@ -12,6 +12,7 @@
 LOWPOWER_ROUTES=${LOWPOWER_ROUTES:-"group resilient"}
 # the tests whose outcome depends on how the route selects; the churn of
 # groups under traffic is lowpower_soak.sh's
-LOWPOWER_TESTS=${LOWPOWER_TESTS:-"mode0_spread mode0_stock_mapping mode1_light mode1_spill down_never_chosen group_policy"}
-# shellcheck source=selftests/net/lowpower/lowpower_multipath.sh
+LOWPOWER_TESTS=${LOWPOWER_TESTS:-"mode0_spread mode0_stock_mapping mode1_light
+	mode1_spill down_never_chosen group_policy"}
+# shellcheck source=lowpower_multipath.sh
 source "$(dirname "$0")/lowpower_multipath.sh"

@@ -59,31 +59,31 @@ static struct {
 	.outliers = { 10, 20 }, .n_outliers = 2,
 };
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	fprintf(f,
-"usage: lowpower_probe [options] HOST PORT      measure against a server\n"
-"       lowpower_probe --server [options] PORT  answer UDP probes, accept TCP\n"
-"\n"
-"  -c, --count N         probes to send (default 1000)\n"
-"  -i, --interval US     microseconds between probes or batches (default 1000)\n"
-"  -s, --size BYTES      UDP payload, 8..%d (default 64)\n"
-"  -n, --new-flow        UDP: a new socket, so a new source port, per probe\n"
-"  -b, --batch N         UDP fixed flow: probes per sendmmsg/recvmmsg, 1..%d\n"
-"  -t, --tcp             time the TCP handshake of a new connection per probe\n"
-"  -w, --timeout MS      a probe unanswered for this long is lost (default 1000)\n"
-"  -B, --busy-poll US    set SO_BUSY_POLL and spin on non-blocking receives\n"
-"  -C, --cpu N           pin the process to CPU N\n"
-"  -o, --outliers LIST   outlier thresholds in ms, comma separated (default 10,20)\n"
-"  -f, --csv FILE        write every sample: seq,sport,send_ns,rtt_ns (-1: lost)\n"
-"  -4, -6                address family (default: HOST's)\n"
-"  -q, --quiet           print only the summary line\n"
-"      --server          run the server\n"
-"  -h, --help            this text\n",
+		"usage: lowpower_probe [options] HOST PORT      measure against a server\n"
+		"       lowpower_probe --server [options] PORT  answer UDP probes, accept TCP\n"
+		"\n"
+		"  -c, --count N         probes to send (default 1000)\n"
+		"  -i, --interval US     microseconds between probes or batches (default 1000)\n"
+		"  -s, --size BYTES      UDP payload, 8..%d (default 64)\n"
+		"  -n, --new-flow        UDP: a new socket, so a new source port, per probe\n"
+		"  -b, --batch N         UDP fixed flow: probes per sendmmsg/recvmmsg, 1..%d\n"
+		"  -t, --tcp             time the TCP handshake of a new connection per probe\n"
+		"  -w, --timeout MS      a probe unanswered for this long is lost (default 1000)\n"
+		"  -B, --busy-poll US    set SO_BUSY_POLL and spin on non-blocking receives\n"
+		"  -C, --cpu N           pin the process to CPU N\n"
+		"  -o, --outliers LIST   outlier thresholds in ms, comma separated\n"
+		"                        (default 10,20)\n"
+		"  -f, --csv FILE        write every sample: seq,sport,send_ns,rtt_ns (-1: lost)\n"
+		"  -4, -6                address family (default: HOST's)\n"
+		"  -q, --quiet           print only the summary line\n"
+		"      --server          run the server\n"
+		"  -h, --help            this text\n",
 		MAX_SIZE, MAX_BATCH);
 }
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -146,8 +146,8 @@ static void sleep_until(int64_t t)
 		;
 }
 
-static struct addrinfo *resolve(const char *host, const char *port, int type,
-				bool passive)
+static struct addrinfo *lookup_addr(const char *host, const char *port, int type,
+				    bool passive)
 {
 	struct addrinfo hints = {
 		.ai_family = opt.family, .ai_socktype = type,
@@ -392,8 +392,9 @@ static void report(void)
 			printf("Count >= %-6g ms %12ld\n", opt.outliers[j], c);
 		}
 	}
-	printf("summary count=%ld lost=%ld min=%.3f avg=%.3f median=%.3f p95=%.3f p99=%.3f max=%.3f stdev=%.3f",
-	       n, lost, v[0] / 1e6, avg, pct(v, n, 50), pct(v, n, 95),
+	printf("summary count=%ld lost=%ld min=%.3f avg=%.3f median=%.3f",
+	       n, lost, v[0] / 1e6, avg, pct(v, n, 50));
+	printf(" p95=%.3f p99=%.3f max=%.3f stdev=%.3f", pct(v, n, 95),
 	       pct(v, n, 99), v[n - 1] / 1e6, sd);
 	for (j = 0; j < opt.n_outliers; j++) {
 		long c = 0;
@@ -423,7 +424,7 @@ static void write_csv(void)
 
 static void client(void)
 {
-	struct addrinfo *ai = resolve(opt.host, opt.port,
+	struct addrinfo *ai = lookup_addr(opt.host, opt.port,
 				      opt.tcp ? SOCK_STREAM : SOCK_DGRAM, false);
 	int64_t next = now_ns(CLOCK_MONOTONIC);
 	int fd = -1;
@@ -478,7 +479,7 @@ static void server(void)
 	/* IPv6 by default, dual-stack: IPv4 probes arrive as mapped addresses */
 	if (opt.family == AF_UNSPEC)
 		opt.family = AF_INET6;
-	ai = resolve(NULL, opt.port, SOCK_DGRAM, true);
+	ai = lookup_addr(NULL, opt.port, SOCK_DGRAM, true);
 	fd = socket(ai->ai_family, SOCK_DGRAM, 0);
 	lfd = socket(ai->ai_family, SOCK_STREAM, 0);
 	if (fd < 0 || lfd < 0)
@@ -548,27 +549,61 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:i:s:nb:tw:B:C:o:f:q46h", longopts,
 				NULL)) != -1) {
 		switch (c) {
-		case 'c': opt.count = parse_long("--count", optarg, 1, 100000000); break;
-		case 'i': opt.interval_us = parse_long("--interval", optarg, 0, 60000000); break;
-		case 's': opt.size = parse_long("--size", optarg, sizeof(struct probe_hdr), MAX_SIZE); break;
-		case 'n': opt.new_flow = true; break;
-		case 'b': opt.batch = parse_long("--batch", optarg, 1, MAX_BATCH); break;
-		case 't': opt.tcp = true; break;
-		case 'w': opt.timeout_ms = parse_long("--timeout", optarg, 1, 600000); break;
-		case 'B': opt.busy_poll = parse_long("--busy-poll", optarg, 0, 1000000); break;
-		case 'C': opt.cpu = parse_long("--cpu", optarg, 0, CPU_SETSIZE - 1); break;
-		case 'o': parse_outliers(optarg); break;
-		case 'f': opt.csv = optarg; break;
-		case 'q': opt.quiet = true; break;
-		case '4': opt.family = AF_INET; break;
-		case '6': opt.family = AF_INET6; break;
-		case 'S': opt.server = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'c':
+			opt.count = parse_long("--count", optarg, 1, 100000000);
+			break;
+		case 'i':
+			opt.interval_us = parse_long("--interval", optarg, 0, 60000000);
+			break;
+		case 's':
+			opt.size = parse_long("--size", optarg, sizeof(struct probe_hdr), MAX_SIZE);
+			break;
+		case 'n':
+			opt.new_flow = true;
+			break;
+		case 'b':
+			opt.batch = parse_long("--batch", optarg, 1, MAX_BATCH);
+			break;
+		case 't':
+			opt.tcp = true;
+			break;
+		case 'w':
+			opt.timeout_ms = parse_long("--timeout", optarg, 1, 600000);
+			break;
+		case 'B':
+			opt.busy_poll = parse_long("--busy-poll", optarg, 0, 1000000);
+			break;
+		case 'C':
+			opt.cpu = parse_long("--cpu", optarg, 0, CPU_SETSIZE - 1);
+			break;
+		case 'o':
+			parse_outliers(optarg);
+			break;
+		case 'f':
+			opt.csv = optarg;
+			break;
+		case 'q':
+			opt.quiet = true;
+			break;
+		case '4':
+			opt.family = AF_INET;
+			break;
+		case '6':
+			opt.family = AF_INET6;
+			break;
+		case 'S':
+			opt.server = true;
+			break;
+		case 'h':
+			print_usage(stdout);
+			return 0;
+		default:
+			print_usage(stderr);
+			return 2;
 		}
 	}
 	if (opt.server ? argc - optind != 1 : argc - optind != 2) {
-		usage(stderr);
+		print_usage(stderr);
 		die(opt.server ? "--server takes one argument, PORT" :
 				 "HOST and PORT are required");
 	}

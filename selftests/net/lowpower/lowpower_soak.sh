@@ -17,10 +17,10 @@
 #   random valid values, and writes invalid values (which must fail and
 #   change nothing);
 # - gives a nexthop group a lowpower policy of its own (a random mode and
-#   spill threshold, or none), with the project's ip;
+#   spill threshold, or none), with an ip that knows lowpower;
 # - reads the state: /proc/net/lowpower, the lowpower netlink family's
 #   link dump (YNL's client), ip route get, ip nexthop show (-s, the
-#   members' lowpower state, with the project's ip);
+#   members' lowpower state, with an ip that knows lowpower);
 # - runs lowpower-prober for a few rounds on R's IPv4 and IPv6 routes, so
 #   that probe samples come in while routes change;
 # - with LOWPOWER_SOAK_FAULTS=1, makes one of the above configuration
@@ -43,8 +43,8 @@
 
 SOAK_S=${LOWPOWER_SOAK_S:-120}
 DEBUGFS=/sys/kernel/debug
-# whether ip sets and shows lowpower policies and state (iproute2 with the
-# project's patches/iproute2)
+# whether ip sets and shows lowpower policies and state (an iproute2 with
+# lowpower support)
 SOAK_IP_LOWPOWER=0
 if ip nexthop help 2>&1 | grep -q lowpower; then
 	SOAK_IP_LOWPOWER=1
@@ -87,8 +87,8 @@ soak_traffic_start()
 			--flows 1000000 --packets 2 --pps 20 --size 200 --keep-going \
 			>/dev/null 2>&1 &
 		SOAK_PIDS+=($!)
-		on_cpu $((cpu + 1)) ip netns exec "$H1" "${FLOWS[@]}" udp "$f" "$(dst "$f")" "$PORT" \
-			--flows 1000000 --packets 2 --pps 20 --size 200 --keep-going \
+		on_cpu $((cpu + 1)) ip netns exec "$H1" "${FLOWS[@]}" udp "$f" "$(dst "$f")" \
+			"$PORT" --flows 1000000 --packets 2 --pps 20 --size 200 --keep-going \
 			>/dev/null 2>&1 &
 		SOAK_PIDS+=($!)
 		cpu=$((cpu + 2))
@@ -318,13 +318,16 @@ soak_splats()
 {
 	dmesg | awk '
 		/BUG: KASAN/ { kasan++ }
-		/WARNING: .*(lock|LOCK)|possible circular locking|inconsistent lock state|possible recursive locking/ { lockdep++ }
+		/WARNING: .*(lock|LOCK)|possible circular locking/ ||
+			/inconsistent lock state|possible recursive locking/ { lockdep++ }
 		/rcu: INFO: .*stall/ { rcu++ }
 		/WARNING: CPU:/ { warn++ }
 		/soft lockup/ { soft++ }
 		/BUG: |Oops|general protection fault/ && !/BUG: KASAN|soft lockup/ { bug++ }
-		END { printf "KASAN %d, lockdep %d, RCU stall %d, WARN %d, soft lockup %d, BUG/oops %d\n",
-			kasan, lockdep, rcu, warn, soft, bug }'
+		END {
+			printf "KASAN %d, lockdep %d, RCU stall %d, ", kasan, lockdep, rcu
+			printf "WARN %d, soft lockup %d, BUG/oops %d\n", warn, soft, bug
+		}'
 }
 
 soak()
@@ -357,14 +360,15 @@ soak()
 	# the probe of the static key can fail: it counts with a mode on
 	ip netns exec "$AUX" sysctl -qw net.ipv4.lowpower_mode=1
 	key_counts ||
-		ret_set_ksft_status "$ksft_fail" "a mode-0 namespace counts nothing while another has a mode on"
+		ret_set_ksft_status "$ksft_fail" \
+			"a mode-0 namespace counts nothing while another has a mode on"
 	ip netns exec "$AUX" sysctl -qw net.ipv4.lowpower_mode=0
 
 	soak_traffic_start
 	end=$(($(date +%s) + SOAK_S))
 	while [ "$(date +%s)" -lt "$end" ]; do
 		t0=$EPOCHREALTIME
-		op=$(soak_pick replace replace del group member flap netns mode \
+		op=$(soak_pick replace del replace group member flap netns mode \
 			mode knobs bad read probe fault policy)
 		[ "$op" != fault ] || [ "$faults" = 1 ] || op="read"
 		[ "$op" != probe ] || [ -x "$LP_PROBER" ] || op="read"
@@ -392,18 +396,21 @@ soak()
 			ip -n "$R" link set "r$i" up
 			;;
 		netns)
-			soak_netns || ret_set_ksft_status "$ksft_fail" "cannot make the short-lived namespaces"
+			soak_netns || ret_set_ksft_status "$ksft_fail" \
+				"cannot make the short-lived namespaces"
 			;;
 		mode)
 			lp_mode "$(soak_pick 0 1 2)"
 			ip netns exec "$AUX" sysctl -qw net.ipv4.lowpower_mode="$(soak_pick 0 1 2)"
 			;;
 		knobs)
-			soak_knobs || ret_set_ksft_status "$ksft_fail" "a valid knob value was refused"
+			soak_knobs || ret_set_ksft_status "$ksft_fail" \
+				"a valid knob value was refused"
 			;;
 		policy)
 			msg=$(soak_policy 2>&1) ||
-				ret_set_ksft_status "$ksft_fail" "a valid group policy was refused: $msg"
+				ret_set_ksft_status "$ksft_fail" \
+					"a valid group policy was refused: $msg"
 			;;
 		bad)
 			msg=$(soak_bad_writes) || ret_set_ksft_status "$ksft_fail" "$msg"
@@ -413,7 +420,8 @@ soak()
 			ip netns exec "$R" cat /proc/net/lowpower >/dev/null
 			if lp_ynl_usable; then
 				lp_ynl "$R" --dump link-get >/dev/null ||
-					ret_set_ksft_status "$ksft_fail" "the netlink link dump failed"
+					ret_set_ksft_status "$ksft_fail" \
+						"the netlink link dump failed"
 			fi
 			ip -n "$R" nexthop show >/dev/null
 			[ "$SOAK_IP_LOWPOWER" = 0 ] || ip -n "$R" -s nexthop show >/dev/null
@@ -426,7 +434,7 @@ soak()
 				ret_set_ksft_status "$ksft_fail" "the prober failed: $msg"
 			;;
 		fault)
-			res=$(soak_faulty "$(soak_pick routes routes mode netns)")
+			res=$(soak_faulty "$(soak_pick routes mode routes netns)")
 			soak_netns_del
 			op="fault_$res"
 			;;
@@ -445,8 +453,10 @@ soak()
 			blackholed=$((blackholed + 1))
 			ret_set_ksft_status "$ksft_fail" "after $op: $msg"
 		fi
-		t_op=$(awk -v a="$t0" -v b="$t1" -v m="$t_op" 'BEGIN { d = b - a; print (d > m ? d : m) }')
-		t_check=$(awk -v a="$t1" -v b="$EPOCHREALTIME" -v m="$t_check" 'BEGIN { d = b - a; print (d > m ? d : m) }')
+		t_op=$(awk -v a="$t0" -v b="$t1" -v m="$t_op" \
+			'BEGIN { d = b - a; print (d > m ? d : m) }')
+		t_check=$(awk -v a="$t1" -v b="$EPOCHREALTIME" -v m="$t_check" \
+			'BEGIN { d = b - a; print (d > m ? d : m) }')
 	done
 	soak_traffic_stop 2>/dev/null
 
@@ -457,9 +467,11 @@ soak()
 	ip -n "$R" nexthop flush >/dev/null 2>&1
 	KIND=legacy
 	add_routes ||
-		ret_set_ksft_status "$ksft_fail" "cannot add the legacy routes for the static key check"
+		ret_set_ksft_status "$ksft_fail" \
+			"cannot add the legacy routes for the static key check"
 	! key_counts ||
-		ret_set_ksft_status "$ksft_fail" "the static key is still on with every namespace in mode 0"
+		ret_set_ksft_status "$ksft_fail" \
+			"the static key is still on with every namespace in mode 0"
 
 	if [ "$kmemleak" = 1 ]; then
 		# objects freed after a grace period, then two scans: kmemleak
@@ -471,7 +483,8 @@ soak()
 		leaks=$(grep -c 'unreferenced object' "$DEBUGFS/kmemleak")
 		if [ "$leaks" != 0 ]; then
 			head -n 60 "$DEBUGFS/kmemleak"
-			ret_set_ksft_status "$ksft_fail" "kmemleak reports $leaks unreferenced objects"
+			ret_set_ksft_status "$ksft_fail" \
+				"kmemleak reports $leaks unreferenced objects"
 		fi
 	fi
 	splats=$(soak_splats)
@@ -485,10 +498,13 @@ soak()
 	echo "soak: $SOAK_S s on $(nproc) CPUs; $n_ops operations: ${msg%, }"
 	echo "soak: slowest operation $t_op s, slowest check $t_check s"
 	echo "soak: blackholed $blackholed; kernel reports: $splats; kmemleak reports: $leaks"
-	log_test "soak $SOAK_S s: churn of routes, groups, links, namespaces and knobs under traffic$([ "$faults" = 1 ] && echo ", allocation faults"); $splats; leaks $leaks; blackholed $blackholed"
+	msg="soak $SOAK_S s: churn of routes, groups, links, namespaces and knobs"
+	msg+=" under traffic$([ "$faults" = 1 ] && echo ", allocation faults")"
+	msg+="; $splats; leaks $leaks; blackholed $blackholed"
+	log_test "$msg"
 }
 
 LOWPOWER_TOPOS=${LOWPOWER_TOPOS:-"3 1 1 1"}
 LOWPOWER_TESTS=soak
-# shellcheck source=selftests/net/lowpower/lowpower_multipath.sh
+# shellcheck source=lowpower_multipath.sh
 source "$(dirname "$0")/lowpower_multipath.sh"

@@ -22,7 +22,7 @@ ALL_TESTS="
 lib_dir=$(dirname "$0")/..
 # shellcheck source=lib.sh
 source "$lib_dir/lib.sh"
-# shellcheck source=selftests/net/lowpower/lowpower_lib.sh
+# shellcheck source=lowpower_lib.sh
 source "$(dirname "$0")/lowpower_lib.sh"
 
 KNOBS="lowpower_mode lowpower_ema_k_factor lowpower_power_cost_weight
@@ -168,7 +168,8 @@ bad_input()
 			if [ "$rc" = 0 ]; then
 				ret_set_ksft_status "$ksft_fail" "the write succeeded"
 			elif [[ $err != *"Invalid argument"* ]]; then
-				ret_set_ksft_status "$ksft_fail" "want EINVAL, got: ${results[i]:-no result}"
+				ret_set_ksft_status "$ksft_fail" \
+					"want EINVAL, got: ${results[i]:-no result}"
 			fi
 			lp_expect_eq "value after the write" "$val" "${OTHER[$knob]}"
 			log_test "$knob rejects $(printf '%q' "${inputs[i]}")"
@@ -253,14 +254,20 @@ mode_toggle()
 
 	RET=0
 	for round in 1 2 3; do
-		knob_write "$NS1" lowpower_mode 1 >/dev/null || ret_set_ksft_status "$ksft_fail" "enable in NS1"
-		knob_write "$NS2" lowpower_mode 1 >/dev/null || ret_set_ksft_status "$ksft_fail" "enable in NS2"
-		knob_write "$NS1" lowpower_mode 1 >/dev/null || ret_set_ksft_status "$ksft_fail" "re-enable in NS1"
-		knob_write "$NS1" lowpower_mode 0 >/dev/null || ret_set_ksft_status "$ksft_fail" "disable in NS1"
-		knob_write "$NS2" lowpower_mode 0 >/dev/null || ret_set_ksft_status "$ksft_fail" "disable in NS2 (round $round)"
+		knob_write "$NS1" lowpower_mode 1 >/dev/null ||
+			ret_set_ksft_status "$ksft_fail" "enable in NS1"
+		knob_write "$NS2" lowpower_mode 1 >/dev/null ||
+			ret_set_ksft_status "$ksft_fail" "enable in NS2"
+		knob_write "$NS1" lowpower_mode 1 >/dev/null ||
+			ret_set_ksft_status "$ksft_fail" "re-enable in NS1"
+		knob_write "$NS1" lowpower_mode 0 >/dev/null ||
+			ret_set_ksft_status "$ksft_fail" "disable in NS1"
+		knob_write "$NS2" lowpower_mode 0 >/dev/null ||
+			ret_set_ksft_status "$ksft_fail" "disable in NS2 (round $round)"
 	done
 	setup_ns NS4
-	knob_write "$NS4" lowpower_mode 1 >/dev/null || ret_set_ksft_status "$ksft_fail" "enable in NS4"
+	knob_write "$NS4" lowpower_mode 1 >/dev/null ||
+		ret_set_ksft_status "$ksft_fail" "enable in NS4"
 	cleanup_ns "$NS4"
 	lp_expect_eq "lowpower_mode in NS1" "$(knob_get "$NS1" lowpower_mode)" 0
 	lp_expect_eq "lowpower_mode in NS2" "$(knob_get "$NS2" lowpower_mode)" 0

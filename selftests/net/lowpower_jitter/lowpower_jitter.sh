@@ -38,7 +38,7 @@ ALL_TESTS="
 lib_dir=$(dirname "$0")/..
 # shellcheck source=lib.sh
 source "$lib_dir/lib.sh"
-# shellcheck source=selftests/net/lowpower/lowpower_lib.sh
+# shellcheck source=../lowpower/lowpower_lib.sh
 source "$(dirname "$0")/../lowpower/lowpower_lib.sh"
 LP_RTT_PROBE=$(dirname "$0")/lowpower_probe
 SVC=198.51.100.1
@@ -100,7 +100,7 @@ probe_stdev()
 
 rtt_learnt()
 {
-	local row
+	local row msg
 
 	RET=0
 	row=$(ip netns exec "$C" cat /proc/net/lowpower | awk '$2 == "c2" && $3 != "-"')
@@ -110,7 +110,9 @@ rtt_learnt()
 	elif [ "${f[7]}" -lt 128 ]; then
 		ret_set_ksft_status "$ksft_fail" "path B jitter ${f[7]}/1024 is below 1/8"
 	fi
-	log_test "path B's jitter is learnt from TCP (${f[7]:-?}/1024 from ${f[8]:-?} samples, $KIND route)"
+	msg="path B's jitter is learnt from TCP (${f[7]:-?}/1024 from ${f[8]:-?} samples,"
+	msg+=" $KIND route)"
+	log_test "$msg"
 }
 
 # the share over 5 epochs (1 s apart): one epoch's weights may be off
@@ -149,7 +151,7 @@ stdev_ratio()
 
 calm_returns()
 {
-	local i share=0
+	local i share=0 msg
 
 	RET=0
 	netem_b 0
@@ -159,8 +161,11 @@ calm_returns()
 		[ "$share" -lt 15 ] || break
 	done
 	[ "$share" -ge 15 ] ||
-		ret_set_ksft_status "$ksft_fail" "path B has $share of 60 new flows 30 s after its jitter stopped"
-	log_test "mode 2: a calmed path earns its share back ($share of 60 flows after ${i} s, $KIND route)"
+		ret_set_ksft_status "$ksft_fail" \
+			"path B has $share of 60 new flows 30 s after its jitter stopped"
+	msg="mode 2: a calmed path earns its share back ($share of 60 flows after ${i} s,"
+	msg+=" $KIND route)"
+	log_test "$msg"
 }
 
 # short_only: the long connections stop; 2-second ones, two loops of 8 at
@@ -170,7 +175,7 @@ calm_returns()
 # stops, the next probe finds it calm.
 short_only()
 {
-	local i share=0 drained=0 loops=() start
+	local i share=0 drained=0 loops=() start msg
 
 	RET=0
 	kill "$LP_BULK" 2>/dev/null
@@ -198,9 +203,12 @@ short_only()
 		fi
 	done
 	[ "$share" -ge 15 ] ||
-		ret_set_ksft_status "$ksft_fail" "path B has $share of 60 new flows 10 s after its jitter stopped"
+		ret_set_ksft_status "$ksft_fail" \
+			"path B has $share of 60 new flows 10 s after its jitter stopped"
 	kill "${loops[@]}"
-	log_test "short connections only: jittery path B got $drained of 1200 new flows, then $share of 60 after $((SECONDS - start)) s calm ($KIND route)"
+	msg="short connections only: jittery path B got $drained of 1200 new flows,"
+	msg+=" then $share of 60 after $((SECONDS - start)) s calm ($KIND route)"
+	log_test "$msg"
 }
 
 # setup_mixed: both paths calm (3 ms); two peers behind both, SVC near and
@@ -258,7 +266,7 @@ mixed_shares()
 
 mixed_peers()
 {
-	local m0 m2 jit
+	local m0 m2 jit msg
 
 	RET=0
 	m2=$(mixed_shares)
@@ -266,14 +274,20 @@ mixed_peers()
 	m0=$(mixed_shares)
 	ip netns exec "$C" sysctl -qw net.ipv4.lowpower_mode=2
 	if [ $((m2 > m0 ? m2 - m0 : m0 - m2)) -gt 45 ]; then
-		ret_set_ksft_status "$ksft_fail" "mode 2 gave path B $m2 of 300 new flows, mode 0 $m0"
+		ret_set_ksft_status "$ksft_fail" \
+			"mode 2 gave path B $m2 of 300 new flows, mode 0 $m0"
 	fi
 	lp_netem "$C" c2 5 4
 	sleep 4
 	jit=$(mixed_shares)
-	[ "$jit" -lt 100 ] ||
-		ret_set_ksft_status "$ksft_fail" "jittery path B got $jit of 300 new flows; $(ip netns exec "$C" cat /proc/net/lowpower)"
-	log_test "near and far peers: calm path B gets $m2 of 300 new flows (mode 0: $m0), jittery $jit ($KIND route)"
+	[ "$jit" -lt 100 ] || {
+		msg="jittery path B got $jit of 300 new flows; "
+		msg+=$(ip netns exec "$C" cat /proc/net/lowpower)
+		ret_set_ksft_status "$ksft_fail" "$msg"
+	}
+	msg="near and far peers: calm path B gets $m2 of 300 new flows (mode 0: $m0),"
+	msg+=" jittery $jit ($KIND route)"
+	log_test "$msg"
 }
 
 # setup_router: H -- R == S, R forwarding over path A (10 ms) and path B
@@ -289,7 +303,7 @@ setup_router()
 # lowpower-prober on R probing the route's nexthops
 router()
 {
-	local sd0 sdn sd2 prober jitter
+	local sd0 sdn sd2 prober jitter msg
 
 	RET=0
 	sd0=$(probe_stdev "$H")
@@ -308,9 +322,14 @@ router()
 	if [ -z "$sd0" ] || [ -z "$sd2" ]; then
 		ret_set_ksft_status "$ksft_fail" "the probe failed"
 	elif [ "$(echo "$sd2 < 0.5 * $sd0" | bc)" != 1 ]; then
-		ret_set_ksft_status "$ksft_fail" "stdev mode 2 $sd2 ms, mode 0 $sd0 ms; prober: $(tail -n 3 "$PROBER_LOG")"
+		msg="stdev mode 2 $sd2 ms, mode 0 $sd0 ms; prober: "
+		msg+=$(tail -n 3 "$PROBER_LOG")
+		ret_set_ksft_status "$ksft_fail" "$msg"
 	fi
-	log_test "router with prober: forwarded RTT stdev mode 2 ${sd2:-?} ms < 0.5 x mode 0 ${sd0:-?} ms (no prober ${sdn:-?} ms; path B jitter ${jitter:-?}/1024, $KIND route)"
+	msg="router with prober: forwarded RTT stdev mode 2 ${sd2:-?} ms"
+	msg+=" < 0.5 x mode 0 ${sd0:-?} ms (no prober ${sdn:-?} ms;"
+	msg+=" path B jitter ${jitter:-?}/1024, $KIND route)"
+	log_test "$msg"
 }
 
 if [ ! -e /proc/sys/net/ipv4/lowpower_mode ]; then
